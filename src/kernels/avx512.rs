@@ -1,0 +1,161 @@
+//! x86-64 AVX-512 (F, with BW/DQ/VL required at detection): sixteen lanes and mask
+//! registers.
+
+use super::scalar::ROUND_MAGIC;
+use super::simd::Simd;
+use core::arch::x86_64::*;
+
+/// Token for AVX-512F/BW/DQ/VL. Only constructed after runtime detection.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Avx512(());
+
+impl Avx512 {
+    /// # Safety
+    /// The CPU must support AVX-512F, BW, DQ and VL.
+    #[inline(always)]
+    pub(crate) unsafe fn new_unchecked() -> Self {
+        Avx512(())
+    }
+}
+
+#[inline(always)]
+fn bits(a: __m512) -> __m512i {
+    // SAFETY: a pure reinterpretation; AVX-512F is proven by the caller's token.
+    unsafe { _mm512_castps_si512(a) }
+}
+
+#[inline(always)]
+fn float(a: __m512i) -> __m512 {
+    // SAFETY: a pure reinterpretation; AVX-512F is proven by the caller's token.
+    unsafe { _mm512_castsi512_ps(a) }
+}
+
+impl Simd for Avx512 {
+    const LANES: usize = 16;
+    type V = __m512;
+    type M = __mmask16;
+
+    #[inline(always)]
+    unsafe fn load(self, p: *const f32) -> __m512 {
+        // SAFETY: the caller guarantees 16 readable values; the token proves AVX-512F.
+        unsafe { _mm512_loadu_ps(p) }
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f32, v: __m512) {
+        // SAFETY: the caller guarantees 16 writable values; the token proves AVX-512F.
+        unsafe { _mm512_storeu_ps(p, v) }
+    }
+    #[inline(always)]
+    fn splat(self, x: f32) -> __m512 {
+        // SAFETY: the token proves AVX-512F; register-only operation.
+        unsafe { _mm512_set1_ps(x) }
+    }
+    #[inline(always)]
+    fn add(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: the token proves AVX-512F; register-only operation.
+        unsafe { _mm512_add_ps(a, b) }
+    }
+    #[inline(always)]
+    fn sub(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: the token proves AVX-512F; register-only operation.
+        unsafe { _mm512_sub_ps(a, b) }
+    }
+    #[inline(always)]
+    fn mul(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: the token proves AVX-512F; register-only operation.
+        unsafe { _mm512_mul_ps(a, b) }
+    }
+    #[inline(always)]
+    fn div(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: the token proves AVX-512F; register-only operation.
+        unsafe { _mm512_div_ps(a, b) }
+    }
+    #[inline(always)]
+    fn mul_add(self, a: __m512, b: __m512, c: __m512) -> __m512 {
+        // SAFETY: the token proves AVX-512F; register-only operation.
+        unsafe { _mm512_fmadd_ps(a, b, c) }
+    }
+    #[inline(always)]
+    fn sqrt(self, a: __m512) -> __m512 {
+        // SAFETY: the token proves AVX-512F; register-only operation.
+        unsafe { _mm512_sqrt_ps(a) }
+    }
+    #[inline(always)]
+    fn min(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: the token proves AVX-512F. vminps returns b unless a < b.
+        unsafe { _mm512_min_ps(a, b) }
+    }
+    #[inline(always)]
+    fn max(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: the token proves AVX-512F. vmaxps returns b unless a > b.
+        unsafe { _mm512_max_ps(a, b) }
+    }
+    #[inline(always)]
+    fn lt(self, a: __m512, b: __m512) -> __mmask16 {
+        // SAFETY: the token proves AVX-512F; register-only operation.
+        unsafe { _mm512_cmp_ps_mask::<_CMP_LT_OQ>(a, b) }
+    }
+    #[inline(always)]
+    fn le(self, a: __m512, b: __m512) -> __mmask16 {
+        // SAFETY: the token proves AVX-512F; register-only operation.
+        unsafe { _mm512_cmp_ps_mask::<_CMP_LE_OQ>(a, b) }
+    }
+    #[inline(always)]
+    fn eq(self, a: __m512, b: __m512) -> __mmask16 {
+        // SAFETY: the token proves AVX-512F; register-only operation.
+        unsafe { _mm512_cmp_ps_mask::<_CMP_EQ_OQ>(a, b) }
+    }
+    #[inline(always)]
+    fn is_nan(self, a: __m512) -> __mmask16 {
+        // SAFETY: the token proves AVX-512F; register-only operation.
+        unsafe { _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(a, a) }
+    }
+    #[inline(always)]
+    fn select(self, m: __mmask16, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: the token proves AVX-512F; blend takes its second operand where m is set.
+        unsafe { _mm512_mask_blend_ps(m, b, a) }
+    }
+    #[inline(always)]
+    fn mask_or(self, a: __mmask16, b: __mmask16) -> __mmask16 {
+        a | b
+    }
+    #[inline(always)]
+    fn mask_and(self, a: __mmask16, b: __mmask16) -> __mmask16 {
+        a & b
+    }
+    #[inline(always)]
+    fn mask_bits(self, m: __mmask16) -> u64 {
+        m as u64
+    }
+    #[inline(always)]
+    fn and(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: the token proves AVX-512F; register-only operation.
+        float(unsafe { _mm512_and_si512(bits(a), bits(b)) })
+    }
+    #[inline(always)]
+    fn or(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: the token proves AVX-512F; register-only operation.
+        float(unsafe { _mm512_or_si512(bits(a), bits(b)) })
+    }
+    #[inline(always)]
+    fn xor(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: the token proves AVX-512F; register-only operation.
+        float(unsafe { _mm512_xor_si512(bits(a), bits(b)) })
+    }
+    #[inline(always)]
+    fn round(self, a: __m512) -> __m512 {
+        // SAFETY: the token proves AVX-512F; register-only operation.
+        unsafe {
+            let m = _mm512_set1_ps(ROUND_MAGIC);
+            _mm512_sub_ps(_mm512_add_ps(a, m), m)
+        }
+    }
+    #[inline(always)]
+    fn pow2i(self, n: __m512) -> __m512 {
+        // SAFETY: the token proves AVX-512F; register-only operation.
+        unsafe {
+            let e = _mm512_add_epi32(_mm512_cvttps_epi32(n), _mm512_set1_epi32(127));
+            _mm512_castsi512_ps(_mm512_slli_epi32::<23>(e))
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! Element-wise ops, written once over [`Simd`]: the four arithmetic operators (with
+//! slice or scalar operands), abs, clamp, relu, lerp, fma, and the NaN-propagating
+//! running maximum used by axis reductions.
+//!
+//! Every op here is lane-independent, so it gives the same bits on every backend; tails
+//! shorter than a vector go through a padded copy and the very same vector code.
+
+use super::simd::{load_partial, store_partial, Simd};
+
+/// Where an operand's values come from: a run of memory, or one value for every lane.
+pub(crate) trait Src: Copy {
+    /// # Safety
+    /// `i..i+LANES` must be readable for a pointer source.
+    unsafe fn load<S: Simd>(self, s: S, i: usize) -> S::V;
+    /// # Safety
+    /// `i..i+len` must be readable for a pointer source, `len <= LANES`.
+    unsafe fn load_partial<S: Simd>(self, s: S, i: usize, len: usize) -> S::V;
+}
+
+/// A contiguous operand.
+#[derive(Clone, Copy)]
+pub(crate) struct Ptr(pub *const f32);
+
+/// A broadcast scalar operand.
+#[derive(Clone, Copy)]
+pub(crate) struct Splat(pub f32);
+
+impl Src for Ptr {
+    #[inline(always)]
+    unsafe fn load<S: Simd>(self, s: S, i: usize) -> S::V {
+        // SAFETY: the caller guarantees `i..i+LANES` is readable.
+        unsafe { s.load(self.0.add(i)) }
+    }
+    #[inline(always)]
+    unsafe fn load_partial<S: Simd>(self, s: S, i: usize, len: usize) -> S::V {
+        // SAFETY: the caller guarantees `i..i+len` is readable.
+        unsafe { load_partial(s, self.0.add(i), len, 0.0) }
+    }
+}
+
+impl Src for Splat {
+    #[inline(always)]
+    unsafe fn load<S: Simd>(self, s: S, _i: usize) -> S::V {
+        s.splat(self.0)
+    }
+    #[inline(always)]
+    unsafe fn load_partial<S: Simd>(self, s: S, _i: usize, _len: usize) -> S::V {
+        s.splat(self.0)
+    }
+}
+
+/// `out[i] = f(a[i], b[i], c[i])` for `i < n`, four vectors per iteration, then one,
+/// then a padded tail. `out` may be the same pointer as any pointer operand.
+///
+/// # Safety
+/// Pointer operands must be readable and `out` writable for `n` values; `out` may
+/// alias an operand only exactly (same start).
+#[inline(always)]
+pub(crate) unsafe fn map3<S: Simd, A: Src, B: Src, C: Src>(
+    s: S,
+    a: A,
+    b: B,
+    c: C,
+    out: *mut f32,
+    n: usize,
+    f: impl Fn(S::V, S::V, S::V) -> S::V,
+) {
+    let l = S::LANES;
+    let mut i = 0;
+    // SAFETY: every access below stays inside `0..n` (full vectors only while
+    // `i + k*l <= n`, then a tail of `n - i < l` values), as the caller allows.
+    unsafe {
+        while i + 4 * l <= n {
+            let r0 = f(a.load(s, i), b.load(s, i), c.load(s, i));
+            let r1 = f(a.load(s, i + l), b.load(s, i + l), c.load(s, i + l));
+            let r2 = f(
+                a.load(s, i + 2 * l),
+                b.load(s, i + 2 * l),
+                c.load(s, i + 2 * l),
+            );
+            let r3 = f(
+                a.load(s, i + 3 * l),
+                b.load(s, i + 3 * l),
+                c.load(s, i + 3 * l),
+            );
+            s.store(out.add(i), r0);
+            s.store(out.add(i + l), r1);
+            s.store(out.add(i + 2 * l), r2);
+            s.store(out.add(i + 3 * l), r3);
+            i += 4 * l;
+        }
+        while i + l <= n {
+            s.store(out.add(i), f(a.load(s, i), b.load(s, i), c.load(s, i)));
+            i += l;
+        }
+        if i < n {
+            let len = n - i;
+            let r = f(
+                a.load_partial(s, i, len),
+                b.load_partial(s, i, len),
+                c.load_partial(s, i, len),
+            );
+            store_partial(s, out.add(i), len, r);
+        }
+    }
+}
+
+/// The arithmetic operator of a binary kernel (a `u8` so it can be a const parameter).
+pub(crate) mod binop {
+    pub(crate) const ADD: u8 = 0;
+    pub(crate) const SUB: u8 = 1;
+    pub(crate) const MUL: u8 = 2;
+    pub(crate) const DIV: u8 = 3;
+}
+
+/// `out = a OP b`, exactly the IEEE operation of ndarray's operator.
+///
+/// # Safety
+/// As [`map3`].
+#[inline(always)]
+pub(crate) unsafe fn binary<S: Simd, const OP: u8, A: Src, B: Src>(
+    s: S,
+    a: A,
+    b: B,
+    out: *mut f32,
+    n: usize,
+) {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        map3(s, a, b, Splat(0.0), out, n, |x, y, _| match OP {
+            binop::ADD => s.add(x, y),
+            binop::SUB => s.sub(x, y),
+            binop::MUL => s.mul(x, y),
+            _ => s.div(x, y),
+        })
+    }
+}
+
+/// `out = |a|` (`f32::abs`).
+///
+/// # Safety
+/// As [`map3`].
+#[inline(always)]
+pub(crate) unsafe fn abs<S: Simd>(s: S, a: *const f32, out: *mut f32, n: usize) {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        map3(s, Ptr(a), Splat(0.0), Splat(0.0), out, n, |x, _, _| {
+            s.abs(x)
+        })
+    }
+}
+
+/// `out = if a <= 0 { +0.0 } else { a }`: negative values and -0.0 become +0.0, NaN stays.
+///
+/// # Safety
+/// As [`map3`].
+#[inline(always)]
+pub(crate) unsafe fn relu<S: Simd>(s: S, a: *const f32, out: *mut f32, n: usize) {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        map3(s, Ptr(a), Splat(0.0), Splat(0.0), out, n, |x, _, _| {
+            let zero = s.zero();
+            s.select(s.le(x, zero), zero, x)
+        })
+    }
+}
+
+/// `out = a.clamp(lo, hi)` for `lo <= hi` (checked by the caller), NaN stays NaN.
+///
+/// # Safety
+/// As [`map3`].
+#[inline(always)]
+pub(crate) unsafe fn clamp<S: Simd>(
+    s: S,
+    a: *const f32,
+    lo: f32,
+    hi: f32,
+    out: *mut f32,
+    n: usize,
+) {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        map3(s, Ptr(a), Splat(lo), Splat(hi), out, n, |x, lo, hi| {
+            let x = s.select(s.lt(x, lo), lo, x);
+            s.select(s.lt(hi, x), hi, x)
+        })
+    }
+}
+
+/// `out = a + t * (b - a)`, rounded after each operation, in that order.
+///
+/// # Safety
+/// As [`map3`].
+#[inline(always)]
+pub(crate) unsafe fn lerp<S: Simd>(
+    s: S,
+    a: *const f32,
+    b: *const f32,
+    t: f32,
+    out: *mut f32,
+    n: usize,
+) {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        map3(s, Ptr(a), Ptr(b), Splat(t), out, n, |a, b, t| {
+            s.add(a, s.mul(t, s.sub(b, a)))
+        })
+    }
+}
+
+/// `out = a.mul_add(b, c)`: one rounding.
+///
+/// # Safety
+/// As [`map3`].
+#[inline(always)]
+pub(crate) unsafe fn fma<S: Simd>(
+    s: S,
+    a: *const f32,
+    b: *const f32,
+    c: *const f32,
+    out: *mut f32,
+    n: usize,
+) {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        map3(s, Ptr(a), Ptr(b), Ptr(c), out, n, |a, b, c| {
+            s.mul_add(a, b, c)
+        })
+    }
+}
+
+/// `acc = if x is NaN or x > acc { x } else { acc }`: a running maximum in which NaN
+/// sticks and ties keep the earlier value.
+///
+/// # Safety
+/// As [`map3`], with `acc` as both operand and output.
+#[inline(always)]
+pub(crate) unsafe fn max_update<S: Simd>(s: S, acc: *mut f32, x: *const f32, n: usize) {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        map3(s, Ptr(acc), Ptr(x), Splat(0.0), acc, n, |m, x, _| {
+            s.select(s.mask_or(s.is_nan(x), s.lt(m, x)), x, m)
+        })
+    }
+}

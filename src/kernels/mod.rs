@@ -1,0 +1,228 @@
+//! The ops, written once over the [`simd::Simd`] trait, and one table of entry points per
+//! backend.
+//!
+//! Each backend module implements the trait for its ISA and invokes
+//! [`kernel_table!`] once, which instantiates every generic kernel inside a
+//! `#[target_feature]` function (so the whole loop is compiled for that ISA with the
+//! trait's methods inlined) and collects them in a `static` [`Kernels`] table.
+
+pub(crate) mod elementwise;
+pub(crate) mod reduce;
+pub(crate) mod scalar;
+pub(crate) mod simd;
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx2;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx512;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod sse2;
+
+pub(crate) use reduce::{Extreme, Partials};
+
+/// `out[i] = f(a[i])`.
+pub(crate) type UnaryFn = unsafe fn(a: *const f32, out: *mut f32, n: usize);
+/// `out[i] = a[i] OP b[i]`.
+pub(crate) type BinaryVvFn = unsafe fn(a: *const f32, b: *const f32, out: *mut f32, n: usize);
+/// `out[i] = a[i] OP b`.
+pub(crate) type BinaryVsFn = unsafe fn(a: *const f32, b: f32, out: *mut f32, n: usize);
+/// `out[i] = a OP b[i]`.
+pub(crate) type BinarySvFn = unsafe fn(a: f32, b: *const f32, out: *mut f32, n: usize);
+/// Adds a run of terms to a reduction state.
+pub(crate) type ReduceFn = unsafe fn(x: *const f32, n: usize, acc: &mut Partials);
+
+/// The three operand shapes of one binary operator.
+pub(crate) struct BinaryKernels {
+    pub(crate) vv: BinaryVvFn,
+    pub(crate) vs: BinaryVsFn,
+    pub(crate) sv: BinarySvFn,
+}
+
+/// Every kernel of one backend. All entry points are `unsafe`: the caller guarantees
+/// the pointer ranges, and the table itself is only handed out for a CPU that supports
+/// its ISA (see `backend.rs`).
+pub(crate) struct Kernels {
+    /// Indexed by [`elementwise::binop`].
+    pub(crate) binary: [BinaryKernels; 4],
+    pub(crate) abs: UnaryFn,
+    pub(crate) relu: UnaryFn,
+    pub(crate) clamp: unsafe fn(a: *const f32, lo: f32, hi: f32, out: *mut f32, n: usize),
+    pub(crate) lerp: unsafe fn(a: *const f32, b: *const f32, t: f32, out: *mut f32, n: usize),
+    pub(crate) fma: unsafe fn(a: *const f32, b: *const f32, c: *const f32, out: *mut f32, n: usize),
+    pub(crate) max_update: unsafe fn(acc: *mut f32, x: *const f32, n: usize),
+    pub(crate) sum: ReduceFn,
+    pub(crate) norm_l1: ReduceFn,
+    pub(crate) dot: unsafe fn(a: *const f32, b: *const f32, n: usize, acc: &mut Partials),
+    /// Sum of `(x * scale)^2`.
+    pub(crate) sum_squares: unsafe fn(x: *const f32, n: usize, scale: f32, acc: &mut Partials),
+    pub(crate) max: unsafe fn(x: *const f32, n: usize) -> Extreme,
+    pub(crate) min: unsafe fn(x: *const f32, n: usize) -> Extreme,
+    pub(crate) max_abs: unsafe fn(x: *const f32, n: usize) -> Extreme,
+    pub(crate) find_eq: unsafe fn(x: *const f32, n: usize, v: f32) -> usize,
+}
+
+/// Instantiates every generic kernel for one token type and builds `static KERNELS`.
+///
+/// `$token` must be a [`simd::Simd`] token with an `unsafe fn new_unchecked()`; the
+/// attributes (`#[target_feature(...)]`) are applied to every entry point. The table
+/// must only be handed out once the CPU is known to support those features.
+macro_rules! kernel_table {
+    ($token:ty $(, #[$attr:meta])*) => {
+        use $crate::kernels::elementwise::{self as ew, binop, Ptr, Splat};
+        use $crate::kernels::reduce;
+        use $crate::kernels::{BinaryKernels, Extreme, Kernels, Partials};
+        use $crate::kernels::simd::Simd as _;
+
+        #[inline(always)]
+        fn token() -> $token {
+            // SAFETY: only called from the entry points below, which are reachable only
+            // through `KERNELS`, handed out after the CPU features were detected.
+            unsafe { <$token>::new_unchecked() }
+        }
+
+        $(#[$attr])*
+        unsafe fn vv<const OP: u8>(a: *const f32, b: *const f32, out: *mut f32, n: usize) {
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { ew::binary::<_, OP, _, _>(token(), Ptr(a), Ptr(b), out, n) }
+        }
+        $(#[$attr])*
+        unsafe fn vs<const OP: u8>(a: *const f32, b: f32, out: *mut f32, n: usize) {
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { ew::binary::<_, OP, _, _>(token(), Ptr(a), Splat(b), out, n) }
+        }
+        $(#[$attr])*
+        unsafe fn sv<const OP: u8>(a: f32, b: *const f32, out: *mut f32, n: usize) {
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { ew::binary::<_, OP, _, _>(token(), Splat(a), Ptr(b), out, n) }
+        }
+        $(#[$attr])*
+        unsafe fn abs(a: *const f32, out: *mut f32, n: usize) {
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { ew::abs(token(), a, out, n) }
+        }
+        $(#[$attr])*
+        unsafe fn relu(a: *const f32, out: *mut f32, n: usize) {
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { ew::relu(token(), a, out, n) }
+        }
+        $(#[$attr])*
+        unsafe fn clamp(a: *const f32, lo: f32, hi: f32, out: *mut f32, n: usize) {
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { ew::clamp(token(), a, lo, hi, out, n) }
+        }
+        $(#[$attr])*
+        unsafe fn lerp(a: *const f32, b: *const f32, t: f32, out: *mut f32, n: usize) {
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { ew::lerp(token(), a, b, t, out, n) }
+        }
+        $(#[$attr])*
+        unsafe fn fma(a: *const f32, b: *const f32, c: *const f32, out: *mut f32, n: usize) {
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { ew::fma(token(), a, b, c, out, n) }
+        }
+        $(#[$attr])*
+        unsafe fn max_update(acc: *mut f32, x: *const f32, n: usize) {
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { ew::max_update(token(), acc, x, n) }
+        }
+        $(#[$attr])*
+        unsafe fn sum(x: *const f32, n: usize, acc: &mut Partials) {
+            let s = token();
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { reduce::pairwise(s, [x], n, |[v]| v, acc) }
+        }
+        $(#[$attr])*
+        unsafe fn norm_l1(x: *const f32, n: usize, acc: &mut Partials) {
+            let s = token();
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { reduce::pairwise(s, [x], n, |[v]| s.abs(v), acc) }
+        }
+        $(#[$attr])*
+        unsafe fn dot(a: *const f32, b: *const f32, n: usize, acc: &mut Partials) {
+            let s = token();
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { reduce::pairwise(s, [a, b], n, |[x, y]| s.mul(x, y), acc) }
+        }
+        $(#[$attr])*
+        unsafe fn sum_squares(x: *const f32, n: usize, scale: f32, acc: &mut Partials) {
+            let s = token();
+            let k = s.splat(scale);
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe {
+                reduce::pairwise(s, [x], n, |[v]| { let y = s.mul(v, k); s.mul(y, y) }, acc)
+            }
+        }
+        $(#[$attr])*
+        unsafe fn max(x: *const f32, n: usize) -> Extreme {
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { reduce::extreme::<_, true>(token(), x, n, |v| v) }
+        }
+        $(#[$attr])*
+        unsafe fn min(x: *const f32, n: usize) -> Extreme {
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { reduce::extreme::<_, false>(token(), x, n, |v| v) }
+        }
+        $(#[$attr])*
+        unsafe fn max_abs(x: *const f32, n: usize) -> Extreme {
+            let s = token();
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { reduce::extreme::<_, true>(s, x, n, |v| s.abs(v)) }
+        }
+        $(#[$attr])*
+        unsafe fn find_eq(x: *const f32, n: usize, v: f32) -> usize {
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { reduce::find_eq(token(), x, n, v) }
+        }
+
+        /// This backend's entry points.
+        pub(crate) static KERNELS: Kernels = Kernels {
+            binary: [
+                BinaryKernels { vv: vv::<{ binop::ADD }>, vs: vs::<{ binop::ADD }>, sv: sv::<{ binop::ADD }> },
+                BinaryKernels { vv: vv::<{ binop::SUB }>, vs: vs::<{ binop::SUB }>, sv: sv::<{ binop::SUB }> },
+                BinaryKernels { vv: vv::<{ binop::MUL }>, vs: vs::<{ binop::MUL }>, sv: sv::<{ binop::MUL }> },
+                BinaryKernels { vv: vv::<{ binop::DIV }>, vs: vs::<{ binop::DIV }>, sv: sv::<{ binop::DIV }> },
+            ],
+            abs,
+            relu,
+            clamp,
+            lerp,
+            fma,
+            max_update,
+            sum,
+            norm_l1,
+            dot,
+            sum_squares,
+            max,
+            min,
+            max_abs,
+            find_eq,
+        };
+    };
+}
+pub(crate) use kernel_table;
+
+/// Entry points of the scalar backend.
+pub(crate) mod scalar_table {
+    super::kernel_table!(super::scalar::Scalar);
+}
+
+/// Entry points of the SSE2 backend.
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod sse2_table {
+    super::kernel_table!(super::sse2::Sse2, #[target_feature(enable = "sse2")]);
+}
+
+/// Entry points of the AVX2 + FMA backend.
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx2_table {
+    super::kernel_table!(super::avx2::Avx2, #[target_feature(enable = "avx2,fma")]);
+}
+
+/// Entry points of the AVX-512 backend.
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx512_table {
+    super::kernel_table!(
+        super::avx512::Avx512,
+        #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+    );
+}

@@ -1,0 +1,234 @@
+//! Reductions, written once over [`Simd`], in one fixed accumulation order so that every
+//! backend returns the same bits.
+//!
+//! # The canonical summation order
+//! Elements are grouped in blocks of [`BLOCK`] = 512 consecutive values. Inside a block,
+//! element `i` goes to virtual lane `i % 32`, and each of the 32 lanes adds its 16 values
+//! left to right, starting from +0.0. The per-block lane vectors are combined pairwise by
+//! a binary counter (block sums 2k and 2k+1 first, then pairs of pairs, …), and the
+//! final 32 lanes are folded by halves (lane j + lane j+16, then j+8, …, j+1). The last,
+//! partial block is padded with +0.0, which changes nothing. The error bound is that of
+//! pairwise summation: about `(16 + 5 + log2(n / 512)) * eps * sum(|x|)`.
+//!
+//! A backend with `L` lanes keeps `32 / L` vector accumulators, so the order depends on
+//! indices only, never on the vector width.
+
+use super::simd::{load_partial, Simd};
+
+/// Number of virtual lanes of the canonical order.
+pub(crate) const VLANES: usize = 32;
+/// Elements per block of the canonical order.
+pub(crate) const BLOCK: usize = VLANES * 16;
+
+/// Block sums waiting to be combined pairwise: the running state of one reduction.
+///
+/// Feeding it several runs of a multiple of [`BLOCK`] values followed by one final run of
+/// any length gives the same bits as one run over all values.
+#[derive(Clone)]
+pub(crate) struct Partials {
+    levels: [[f32; VLANES]; 64],
+    blocks: u64,
+}
+
+impl Default for Partials {
+    fn default() -> Self {
+        Partials {
+            levels: [[0.0; VLANES]; 64],
+            blocks: 0,
+        }
+    }
+}
+
+#[inline(always)]
+fn add_lanes(a: &[f32; VLANES], b: &[f32; VLANES]) -> [f32; VLANES] {
+    core::array::from_fn(|j| a[j] + b[j])
+}
+
+impl Partials {
+    /// Adds one block's lane sums, combining equal-sized groups as a binary counter does.
+    #[inline(always)]
+    pub(crate) fn push(&mut self, block: [f32; VLANES]) {
+        let mut carry = block;
+        let mut level = 0;
+        let mut count = self.blocks;
+        while count & 1 == 1 {
+            carry = add_lanes(&self.levels[level], &carry);
+            level += 1;
+            count >>= 1;
+        }
+        self.levels[level] = carry;
+        self.blocks += 1;
+    }
+
+    /// The total: remaining groups combined from the latest (smallest) to the earliest,
+    /// then the 32 lanes folded by halves.
+    pub(crate) fn total(&self) -> f32 {
+        let mut lanes = [0.0f32; VLANES];
+        let mut seen = false;
+        for level in 0..64 {
+            if (self.blocks >> level) & 1 == 1 {
+                lanes = if seen {
+                    add_lanes(&self.levels[level], &lanes)
+                } else {
+                    self.levels[level]
+                };
+                seen = true;
+            }
+        }
+        let mut half = VLANES / 2;
+        while half > 0 {
+            for j in 0..half {
+                lanes[j] += lanes[j + half];
+            }
+            half /= 2;
+        }
+        lanes[0]
+    }
+}
+
+/// Adds `term(x_0[i], …, x_{K-1}[i])` for `i < n` to `acc` in the canonical order.
+/// `term` must map all-zero inputs to +0.0 or -0.0 (padding relies on it).
+///
+/// # Safety
+/// Each of the `K` pointers must be readable for `n` values.
+#[inline(always)]
+pub(crate) unsafe fn pairwise<S: Simd, const K: usize>(
+    s: S,
+    ptrs: [*const f32; K],
+    n: usize,
+    term: impl Fn([S::V; K]) -> S::V,
+    acc: &mut Partials,
+) {
+    let l = S::LANES;
+    let accs = VLANES / l;
+    let mut start = 0;
+    while start < n {
+        let end = (start + BLOCK).min(n);
+        let mut v = [s.zero(); VLANES];
+        let mut i = start;
+        // SAFETY: full vectors are read only while `i + VLANES <= end <= n`; the last
+        // partial chunk reads exactly the `end - off` values left in each vector slot.
+        unsafe {
+            while i + VLANES <= end {
+                for (k, vk) in v.iter_mut().enumerate().take(accs) {
+                    let x = ptrs.map(|p| s.load(p.add(i + k * l)));
+                    *vk = s.add(*vk, term(x));
+                }
+                i += VLANES;
+            }
+            if i < end {
+                for (k, vk) in v.iter_mut().enumerate().take(accs) {
+                    let off = i + k * l;
+                    if off >= end {
+                        break;
+                    }
+                    let len = (end - off).min(l);
+                    let x = ptrs.map(|p| load_partial(s, p.add(off), len, 0.0));
+                    *vk = s.add(*vk, term(x));
+                }
+            }
+        }
+        let mut lanes = [0.0f32; VLANES];
+        for (k, vk) in v.iter().enumerate().take(accs) {
+            // SAFETY: `lanes` has room for `accs * l = VLANES` values.
+            unsafe { s.store(lanes.as_mut_ptr().add(k * l), *vk) };
+        }
+        acc.push(lanes);
+        start = end;
+    }
+}
+
+/// The largest or smallest of `map(x[i])`, and whether any of them was NaN.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Extreme {
+    /// The extreme value (meaningless when `nan` is set; ±∞ for empty input).
+    pub(crate) value: f32,
+    /// Whether a NaN was seen.
+    pub(crate) nan: bool,
+}
+
+/// The maximum (`MAX`) or minimum of `map(x[i])` for `i < n`, with NaN reported apart.
+/// When several values tie (±0.0), which one is returned is unspecified.
+///
+/// # Safety
+/// `x` must be readable for `n` values.
+#[inline(always)]
+pub(crate) unsafe fn extreme<S: Simd, const MAX: bool>(
+    s: S,
+    x: *const f32,
+    n: usize,
+    map: impl Fn(S::V) -> S::V,
+) -> Extreme {
+    let l = S::LANES;
+    let fill = if MAX {
+        f32::NEG_INFINITY
+    } else {
+        f32::INFINITY
+    };
+    let pick = |a, b| if MAX { s.max(a, b) } else { s.min(a, b) };
+    let mut acc = [s.splat(fill); 4];
+    let mut nan = s.is_nan(s.zero());
+    let mut i = 0;
+    // SAFETY: full vectors are read only while they fit in `0..n`, then a partial tail.
+    unsafe {
+        while i + 4 * l <= n {
+            for (k, a) in acc.iter_mut().enumerate() {
+                let v = map(s.load(x.add(i + k * l)));
+                nan = s.mask_or(nan, s.is_nan(v));
+                *a = pick(*a, v);
+            }
+            i += 4 * l;
+        }
+        while i < n {
+            let len = (n - i).min(l);
+            let v = map(load_partial(s, x.add(i), len, fill));
+            nan = s.mask_or(nan, s.is_nan(v));
+            acc[0] = pick(acc[0], v);
+            i += len;
+        }
+    }
+    let v = pick(pick(acc[0], acc[1]), pick(acc[2], acc[3]));
+    let mut lanes = [fill; 16];
+    // SAFETY: `lanes` has room for 16 >= LANES values.
+    unsafe { s.store(lanes.as_mut_ptr(), v) };
+    let value = lanes[..l].iter().fold(fill, |m, &y| {
+        if (MAX && y > m) || (!MAX && y < m) {
+            y
+        } else {
+            m
+        }
+    });
+    Extreme {
+        value,
+        nan: s.mask_bits(nan) != 0,
+    }
+}
+
+/// The first `i < n` with `x[i] == v`, or `n`.
+///
+/// # Safety
+/// `x` must be readable for `n` values.
+#[inline(always)]
+pub(crate) unsafe fn find_eq<S: Simd>(s: S, x: *const f32, n: usize, v: f32) -> usize {
+    let l = S::LANES;
+    let target = s.splat(v);
+    let mut i = 0;
+    // SAFETY: full vectors are read only while they fit in `0..n`, then a partial tail
+    // padded with NaN, which equals nothing.
+    unsafe {
+        while i < n {
+            let len = (n - i).min(l);
+            let chunk = if len == l {
+                s.load(x.add(i))
+            } else {
+                load_partial(s, x.add(i), len, f32::NAN)
+            };
+            let bits = s.mask_bits(s.eq(chunk, target));
+            if bits != 0 {
+                return i + bits.trailing_zeros() as usize;
+            }
+            i += len;
+        }
+    }
+    n
+}

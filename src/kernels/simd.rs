@@ -1,0 +1,113 @@
+//! The small SIMD trait every op is written against.
+//!
+//! A backend is a zero-sized *token* type implementing [`Simd`] for one ISA. A token
+//! can only be obtained through `unsafe` code that has checked (or been guaranteed)
+//! that the CPU supports the ISA, which is what makes the safe methods below sound:
+//! whoever holds a token may run that ISA's instructions.
+//!
+//! All lane operations follow IEEE-754 binary32 with round-to-nearest-even, and their
+//! results are fully specified (including NaN and ±0 corner cases where stated), so a
+//! kernel written once over this trait produces the same bits on every backend.
+
+/// One SIMD instruction set, seen as `LANES` lanes of `f32`.
+pub(crate) trait Simd: Copy {
+    /// Number of `f32` lanes in [`Simd::V`] (a power of two, at most 16).
+    const LANES: usize;
+    /// A vector of `LANES` f32 values.
+    type V: Copy;
+    /// A lane mask produced by comparisons.
+    type M: Copy;
+
+    /// Loads `LANES` values from `p` (no alignment required).
+    ///
+    /// # Safety
+    /// `p..p+LANES` must be readable.
+    unsafe fn load(self, p: *const f32) -> Self::V;
+    /// Stores `LANES` values to `p` (no alignment required).
+    ///
+    /// # Safety
+    /// `p..p+LANES` must be writable.
+    unsafe fn store(self, p: *mut f32, v: Self::V);
+
+    fn splat(self, x: f32) -> Self::V;
+    fn add(self, a: Self::V, b: Self::V) -> Self::V;
+    fn sub(self, a: Self::V, b: Self::V) -> Self::V;
+    fn mul(self, a: Self::V, b: Self::V) -> Self::V;
+    fn div(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a * b + c` with a single rounding (exactly `f32::mul_add`).
+    fn mul_add(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+    /// Correctly rounded square root.
+    fn sqrt(self, a: Self::V) -> Self::V;
+    /// `if a < b { a } else { b }` per lane (so a NaN in either operand gives `b`).
+    fn min(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `if a > b { a } else { b }` per lane (so a NaN in either operand gives `b`).
+    fn max(self, a: Self::V, b: Self::V) -> Self::V;
+
+    fn lt(self, a: Self::V, b: Self::V) -> Self::M;
+    fn le(self, a: Self::V, b: Self::V) -> Self::M;
+    fn eq(self, a: Self::V, b: Self::V) -> Self::M;
+    /// Lanes where `a` is NaN.
+    fn is_nan(self, a: Self::V) -> Self::M;
+    /// `if m { a } else { b }` per lane.
+    fn select(self, m: Self::M, a: Self::V, b: Self::V) -> Self::V;
+    fn mask_or(self, a: Self::M, b: Self::M) -> Self::M;
+    fn mask_and(self, a: Self::M, b: Self::M) -> Self::M;
+    /// Bit `i` is set when lane `i` of the mask is set.
+    fn mask_bits(self, m: Self::M) -> u64;
+
+    /// Bitwise AND of the IEEE representations.
+    fn and(self, a: Self::V, b: Self::V) -> Self::V;
+    /// Bitwise OR of the IEEE representations.
+    fn or(self, a: Self::V, b: Self::V) -> Self::V;
+    /// Bitwise XOR of the IEEE representations.
+    fn xor(self, a: Self::V, b: Self::V) -> Self::V;
+    /// Rounds to the nearest integer, ties to even. Exact for `|a| < 2^22`; larger
+    /// inputs, infinities and NaN are returned unchanged or rounded arbitrarily and
+    /// must be handled by the caller.
+    fn round(self, a: Self::V) -> Self::V;
+    /// `2^n` for lanes of `n` holding integers in `-126..=127` (other lanes: unspecified).
+    fn pow2i(self, n: Self::V) -> Self::V;
+
+    /// `|a|` (clears the sign bit, NaN included).
+    #[inline(always)]
+    fn abs(self, a: Self::V) -> Self::V {
+        self.and(a, self.splat(f32::from_bits(0x7fff_ffff)))
+    }
+    /// `-a` (flips the sign bit, NaN included).
+    #[inline(always)]
+    fn neg(self, a: Self::V) -> Self::V {
+        self.xor(a, self.splat(-0.0))
+    }
+    #[inline(always)]
+    fn zero(self) -> Self::V {
+        self.splat(0.0)
+    }
+}
+
+/// Copies `len < LANES` values from `p` into a vector whose other lanes hold `fill`.
+///
+/// # Safety
+/// `p..p+len` must be readable and `len <= S::LANES`.
+#[inline(always)]
+pub(crate) unsafe fn load_partial<S: Simd>(s: S, p: *const f32, len: usize, fill: f32) -> S::V {
+    let mut buf = [fill; 16];
+    // SAFETY: the caller guarantees `len` readable values at `p`, and `len <= 16`.
+    unsafe {
+        core::ptr::copy_nonoverlapping(p, buf.as_mut_ptr(), len);
+        s.load(buf.as_ptr())
+    }
+}
+
+/// Stores the first `len < LANES` lanes of `v` to `p`.
+///
+/// # Safety
+/// `p..p+len` must be writable and `len <= S::LANES`.
+#[inline(always)]
+pub(crate) unsafe fn store_partial<S: Simd>(s: S, p: *mut f32, len: usize, v: S::V) {
+    let mut buf = [0.0f32; 16];
+    // SAFETY: `buf` holds 16 >= LANES values; the caller guarantees `len` writable at `p`.
+    unsafe {
+        s.store(buf.as_mut_ptr(), v);
+        core::ptr::copy_nonoverlapping(buf.as_ptr(), p, len);
+    }
+}

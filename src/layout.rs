@@ -1,0 +1,196 @@
+//! Turning arrays of any shape and layout into contiguous runs for the slice kernels.
+//!
+//! Arrays that share one contiguous memory order are handed to a kernel in a single call.
+//! Everything else is walked lane by lane along the output's smallest-stride axis: a
+//! lane with stride 1 is passed as memory, a broadcast lane (stride 0) as one scalar, and
+//! any other stride is gathered into (or scattered from) a small stack buffer.
+
+use crate::kernels::reduce::BLOCK;
+use ndarray::{ArrayView, Dimension};
+
+/// Values per gathered chunk of a strided lane.
+pub(crate) const CHUNK: usize = 1024;
+
+/// One operand of a run handed to a kernel.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Run {
+    /// `len` readable values starting here.
+    Mem(*const f32),
+    /// The same value for every element of the run.
+    Splat(f32),
+}
+
+/// A strided operand: the address of its first logical element and its strides, in
+/// elements, over the iteration shape.
+#[derive(Clone, Copy)]
+pub(crate) struct Strided<'a> {
+    pub(crate) ptr: *const f32,
+    pub(crate) strides: &'a [isize],
+}
+
+impl<'a> Strided<'a> {
+    pub(crate) fn of<D: Dimension>(view: &'a ArrayView<'_, f32, D>) -> Self {
+        Strided {
+            ptr: view.as_ptr(),
+            strides: view.strides(),
+        }
+    }
+}
+
+/// Calls `f(inputs, out, len)` on runs that together visit every index of `shape` once.
+/// `f` must write `len` values to `out` computed element-wise from the inputs.
+///
+/// Broadcast (stride-0) lanes are passed as [`Run::Splat`] only with `splat_ok`; else
+/// they are expanded into a buffer like any other strided lane, so `f` sees only memory.
+/// With `out_is_input`, `out` already holds values that `f` reads (an in-place op): a
+/// strided output lane is then gathered into the staging buffer before `f` runs.
+///
+/// # Safety
+/// `out` with `out_strides` and every input with its strides must address valid
+/// elements for every index of `shape`; no input may overlap `out`.
+pub(crate) unsafe fn for_each_run<const K: usize>(
+    shape: &[usize],
+    out: *mut f32,
+    out_strides: &[isize],
+    out_is_input: bool,
+    splat_ok: bool,
+    inputs: [Strided<'_>; K],
+    mut f: impl FnMut([Run; K], *mut f32, usize),
+) {
+    if shape.contains(&0) {
+        return;
+    }
+    let ndim = shape.len();
+    if ndim == 0 {
+        f(inputs.map(|s| Run::Mem(s.ptr)), out, 1);
+        return;
+    }
+    let axis = (0..ndim)
+        .rev()
+        .filter(|&d| shape[d] > 1)
+        .min_by_key(|&d| out_strides[d].unsigned_abs())
+        .unwrap_or(ndim - 1);
+    let len = shape[axis];
+    let lane_stride = |strides: &[isize]| if len == 1 { 1 } else { strides[axis] };
+    let out_step = lane_stride(out_strides);
+    // A stride-0 lane that may not be a splat is treated as strided (gathered).
+    let in_steps = inputs.map(|s| match lane_stride(s.strides) {
+        0 if !splat_ok => isize::MIN,
+        step => step,
+    });
+
+    let mut stack_index = [0usize; 16];
+    let mut heap_index = Vec::new();
+    let index: &mut [usize] = if ndim <= 16 {
+        &mut stack_index[..ndim]
+    } else {
+        heap_index.resize(ndim, 0);
+        &mut heap_index
+    };
+    let mut out_off = 0isize;
+    let mut in_off = [0isize; K];
+    let mut gathered = [[0.0f32; CHUNK]; K];
+    let mut staged = [0.0f32; CHUNK];
+    loop {
+        // SAFETY: the offsets address the current lane's first element of each operand
+        // (the caller guarantees every index of `shape` is valid), and each lane access
+        // below stays inside `0..len` along `axis`.
+        unsafe {
+            let out_lane = out.offset(out_off);
+            let lanes: [*const f32; K] = core::array::from_fn(|k| inputs[k].ptr.offset(in_off[k]));
+            if out_step == 1 && in_steps.iter().all(|&s| s == 0 || s == 1) {
+                let runs = core::array::from_fn(|k| {
+                    if in_steps[k] == 0 {
+                        Run::Splat(*lanes[k])
+                    } else {
+                        Run::Mem(lanes[k])
+                    }
+                });
+                f(runs, out_lane, len);
+            } else {
+                let mut start = 0;
+                while start < len {
+                    let m = CHUNK.min(len - start);
+                    let runs = core::array::from_fn(|k| match in_steps[k] {
+                        0 => Run::Splat(*lanes[k]),
+                        1 => Run::Mem(lanes[k].add(start)),
+                        step => {
+                            let step = if step == isize::MIN { 0 } else { step };
+                            for (j, g) in gathered[k][..m].iter_mut().enumerate() {
+                                *g = *lanes[k].offset((start + j) as isize * step);
+                            }
+                            Run::Mem(gathered[k].as_ptr())
+                        }
+                    });
+                    if out_step == 1 {
+                        f(runs, out_lane.add(start), m);
+                    } else {
+                        if out_is_input {
+                            for (j, v) in staged[..m].iter_mut().enumerate() {
+                                *v = *out_lane.offset((start + j) as isize * out_step);
+                            }
+                        }
+                        f(runs, staged.as_mut_ptr(), m);
+                        for (j, v) in staged[..m].iter().enumerate() {
+                            *out_lane.offset((start + j) as isize * out_step) = *v;
+                        }
+                    }
+                    start += m;
+                }
+            }
+        }
+        // Advance the odometer over every axis but `axis`.
+        let mut d = ndim;
+        loop {
+            if d == 0 {
+                return;
+            }
+            d -= 1;
+            if d == axis {
+                continue;
+            }
+            index[d] += 1;
+            out_off += out_strides[d];
+            for k in 0..K {
+                in_off[k] += inputs[k].strides[d];
+            }
+            if index[d] < shape[d] {
+                break;
+            }
+            index[d] = 0;
+            out_off -= out_strides[d] * shape[d] as isize;
+            for k in 0..K {
+                in_off[k] -= inputs[k].strides[d] * shape[d] as isize;
+            }
+        }
+    }
+}
+
+/// Calls `f` on consecutive chunks of the views' elements in logical (row-major) order,
+/// all views in step; every chunk but the last holds a multiple of [`BLOCK`] values, so a
+/// reduction fed this way sees the canonical order of the logical sequence.
+pub(crate) fn for_each_logical_chunk<D: Dimension, const K: usize>(
+    views: [ArrayView<'_, f32, D>; K],
+    mut f: impl FnMut([&[f32]; K]),
+) {
+    const GATHER: usize = BLOCK * 8;
+    let mut bufs = [[0.0f32; GATHER]; K];
+    let mut iters = views.map(|v| v.into_iter());
+    loop {
+        let mut filled = 0;
+        for (buf, it) in bufs.iter_mut().zip(iters.iter_mut()) {
+            filled = 0;
+            for (slot, v) in buf.iter_mut().zip(it.by_ref()) {
+                *slot = *v;
+                filled += 1;
+            }
+        }
+        if filled == 0 {
+            return;
+        }
+        f(core::array::from_fn(|k| &bufs[k][..filled]));
+        if filled < GATHER {
+            return;
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! # trueno
+//!
+//! Fast, exact `f32` array ops for [ndarray](https://docs.rs/ndarray) through
+//! runtime-dispatched SIMD kernels. `use trueno::TruenoExt;` gives every `f32` array
+//! (owned, view, any dimension, any layout) `simd_*` methods that return what the
+//! ndarray idiom returns, bit for bit where stated, only faster.
+//!
+//! ```
+//! use ndarray::array;
+//! use trueno::TruenoExt;
+//!
+//! let a = array![[1.0f32, -2.0, 3.0], [4.0, 5.0, -6.0]];
+//! let b = array![0.5f32, 0.25, 2.0];
+//! assert_eq!(a.simd_mul(&b), &a * &b);          // broadcasting like ndarray
+//! assert_eq!(a.simd_sum(), a.sum());
+//! assert_eq!(a.simd_argmax(), Ok((1, 1)));       // like ndarray-stats
+//! println!("running on {}", trueno::backend());  // e.g. avx2
+//! ```
+//!
+//! ## Semantics
+//!
+//! | op | result |
+//! |---|---|
+//! | add, sub, mul, div, scale, abs | the ndarray operator / `f32` method, bit for bit |
+//! | clamp(lo, hi) | `f32::clamp`, bit for bit; panics like it |
+//! | lerp(b, t) | `a + t * (b - a)` in that order, bit for bit |
+//! | fma(b, c) | `f32::mul_add` (one rounding) on every backend |
+//! | relu | `x > 0 ? x : +0.0`, NaN stays NaN |
+//! | argmax, argmin, max, min | ndarray-stats: first index in logical order, NaN → `UndefinedOrder`, empty → `EmptyInput` |
+//! | sum, dot, norm_l1 | pairwise summation in one fixed order (below) |
+//! | norm_l2 | √Σx² with no spurious overflow/underflow |
+//! | norm_linf | max \|x\|, NaN propagates, 0 when empty |
+//!
+//! **Reproducible.** Every op above gives the same bits on every backend (NaN payloads
+//! aside) for any length and alignment: reductions accumulate in a fixed order defined
+//! by element indices, not by vector width. Elements are taken in memory order when the
+//! array is contiguous (C or F) and in logical order otherwise. Blocks of 512 elements
+//! are spread over 32 virtual lanes (element `i` to lane `i % 32`), each lane adds its 16
+//! values, block results combine pairwise, and the 32 lanes fold by halves at the end.
+//!
+//! ## Backends
+//!
+//! [`Backend::Scalar`], [`Backend::Sse2`], [`Backend::Avx2`] (with FMA) and
+//! [`Backend::Avx512`] (F/BW/DQ/VL) on x86-64. The best one is picked at first use;
+//! `TRUENO_BACKEND=scalar|sse2|avx2|avx512` forces one for the process and
+//! [`with_backend`] for a closure on one thread.
+
+mod backend;
+mod error;
+mod ext;
+mod kernels;
+mod layout;
+
+pub use backend::{available_backends, backend, with_backend, Backend};
+pub use error::{MinMaxError, UnsupportedBackend};
+pub use ext::TruenoExt;
