@@ -27,7 +27,11 @@ fn co_broadcast<D1: Dimension, D2: Dimension, Out: Dimension>(a: &D1, b: &D2) ->
             if *o == 1 {
                 *o = s;
             } else if s != 1 {
-                Err::<(), _>(ShapeError::from_kind(ErrorKind::IncompatibleShape)).unwrap();
+                // The very message of ndarray's `broadcast_with(..).unwrap()`.
+                panic!(
+                    "called `Result::unwrap()` on an `Err` value: {:?}",
+                    ShapeError::from_kind(ErrorKind::IncompatibleShape)
+                );
             }
         }
     }
@@ -914,10 +918,7 @@ impl<D: Dimension> TruenoExt for ArrayRef<f32, D> {
             let lanes: Vec<f32> = self
                 .lanes(axis)
                 .into_iter()
-                .map(|l| match l.simd_max() {
-                    Ok(v) => v,
-                    Err(_) => f32::NAN,
-                })
+                .map(|l| l.simd_max().unwrap_or(f32::NAN))
                 .collect();
             return Array::from_shape_vec(out_dim, lanes).expect("one max per lane");
         }

@@ -155,18 +155,18 @@ macro_rules! kernel_table {
         $(#[$attr])*
         unsafe fn max(x: *const f32, n: usize) -> Extreme {
             // SAFETY: the caller upholds the pointer contract of `Kernels`.
-            unsafe { reduce::extreme::<_, true>(token(), x, n, |v| v) }
+            unsafe { reduce::extreme::<_, true>(token(), x, n, f32::NEG_INFINITY, |v| v) }
         }
         $(#[$attr])*
         unsafe fn min(x: *const f32, n: usize) -> Extreme {
             // SAFETY: the caller upholds the pointer contract of `Kernels`.
-            unsafe { reduce::extreme::<_, false>(token(), x, n, |v| v) }
+            unsafe { reduce::extreme::<_, false>(token(), x, n, f32::INFINITY, |v| v) }
         }
         $(#[$attr])*
         unsafe fn max_abs(x: *const f32, n: usize) -> Extreme {
             let s = token();
             // SAFETY: the caller upholds the pointer contract of `Kernels`.
-            unsafe { reduce::extreme::<_, true>(s, x, n, |v| s.abs(v)) }
+            unsafe { reduce::extreme::<_, true>(s, x, n, 0.0, |v| s.abs(v)) }
         }
         $(#[$attr])*
         unsafe fn find_eq(x: *const f32, n: usize, v: f32) -> usize {

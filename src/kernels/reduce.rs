@@ -148,7 +148,8 @@ pub(crate) struct Extreme {
 }
 
 /// The maximum (`MAX`) or minimum of `map(x[i])` for `i < n`, with NaN reported apart.
-/// When several values tie (±0.0), which one is returned is unspecified.
+/// When several values tie (±0.0), which one is returned is unspecified. A partial tail
+/// is padded with `pad`, which `map` must turn into a value that cannot win.
 ///
 /// # Safety
 /// `x` must be readable for `n` values.
@@ -157,6 +158,7 @@ pub(crate) unsafe fn extreme<S: Simd, const MAX: bool>(
     s: S,
     x: *const f32,
     n: usize,
+    pad: f32,
     map: impl Fn(S::V) -> S::V,
 ) -> Extreme {
     let l = S::LANES;
@@ -181,7 +183,7 @@ pub(crate) unsafe fn extreme<S: Simd, const MAX: bool>(
         }
         while i < n {
             let len = (n - i).min(l);
-            let v = map(load_partial(s, x.add(i), len, fill));
+            let v = map(load_partial(s, x.add(i), len, pad));
             nan = s.mask_or(nan, s.is_nan(v));
             acc[0] = pick(acc[0], v);
             i += len;

@@ -8,6 +8,7 @@ use super::simd::Simd;
 pub(crate) struct Scalar;
 
 /// Adds `1.5 * 2^23` and subtracts it again: rounds to nearest-even for `|x| < 2^22`.
+#[allow(dead_code)] // used by the activation kernels
 pub(crate) const ROUND_MAGIC: f32 = 12_582_912.0;
 
 impl Simd for Scalar {

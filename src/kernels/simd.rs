@@ -10,6 +10,7 @@
 //! kernel written once over this trait produces the same bits on every backend.
 
 /// One SIMD instruction set, seen as `LANES` lanes of `f32`.
+#[allow(dead_code)] // sqrt/round/pow2i… serve the activation kernels
 pub(crate) trait Simd: Copy {
     /// Number of `f32` lanes in [`Simd::V`] (a power of two, at most 16).
     const LANES: usize;

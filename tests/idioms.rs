@@ -1,0 +1,582 @@
+//! Each `simd_*` method against the ndarray / ndarray-stats / `f32` idiom it replaces,
+//! on C, F, transposed, strided, reversed and broadcast arrays, and the panics.
+
+mod common;
+
+use common::{assert_same_slices, same, sum_bound, Rng};
+use ndarray::{arr0, s, Array, Array1, Array2, Array3, ArrayView2, Axis, IxDyn, ShapeBuilder, Zip};
+use ndarray_stats::QuantileExt;
+use trueno::{available_backends, with_backend, MinMaxError, TruenoExt};
+
+fn bits_eq<D: ndarray::Dimension>(what: &str, got: &Array<f32, D>, want: &Array<f32, D>) {
+    assert_eq!(got.shape(), want.shape(), "{what}: shape");
+    let g: Vec<f32> = got.iter().copied().collect();
+    let w: Vec<f32> = want.iter().copied().collect();
+    assert_same_slices(what, &g, &w);
+}
+
+fn matrix(rng: &mut Rng, r: usize, c: usize, wild: bool) -> Array2<f32> {
+    let v = if wild {
+        rng.vec(r * c, Rng::wild)
+    } else {
+        rng.vec(r * c, Rng::finite)
+    };
+    Array2::from_shape_vec((r, c), v).unwrap()
+}
+
+/// A set of 2-D views with the same logical shape (5 x 7) and different layouts.
+fn layouts(base: &Array2<f32>) -> Vec<(&'static str, ArrayView2<'_, f32>)> {
+    assert_eq!(base.dim(), (10, 14));
+    vec![
+        ("C", base.slice(s![..5, ..7])),
+        ("strided", base.slice(s![..;2, ..;2])),
+        ("reversed", base.slice(s![..;-2, ..;-2])),
+        ("transposed", base.slice(s![..7, ..5]).reversed_axes()),
+        ("col-reversed", base.slice(s![3..8, ..7;-1])),
+    ]
+}
+
+/// Runs `check` on every backend.
+fn each_backend(mut check: impl FnMut(&str)) {
+    for b in available_backends() {
+        with_backend(b, || check(b.name())).unwrap();
+    }
+}
+
+#[test]
+fn arithmetic_matches_operators_with_broadcasting() {
+    let mut rng = Rng::new(10);
+    let base_a = matrix(&mut rng, 10, 14, true);
+    let base_b = matrix(&mut rng, 10, 14, true);
+    let row = Array1::from(rng.vec(7, Rng::wild));
+    let col = Array2::from_shape_vec((5, 1), rng.vec(5, Rng::wild)).unwrap();
+    let scalar = arr0(1.75f32);
+    let f_order = Array2::from_shape_vec((5, 7).f(), rng.vec(35, Rng::wild)).unwrap();
+    each_backend(|be| {
+        for (la, a) in layouts(&base_a) {
+            for (lb, b) in layouts(&base_b).into_iter().chain([("F", f_order.view())]) {
+                let ctx = format!("{be} {la}+{lb}");
+                bits_eq(&format!("{ctx} add"), &a.simd_add(&b), &(&a + &b));
+                bits_eq(&format!("{ctx} sub"), &a.simd_sub(&b), &(&a - &b));
+                bits_eq(&format!("{ctx} mul"), &a.simd_mul(&b), &(&a * &b));
+                bits_eq(&format!("{ctx} div"), &a.simd_div(&b), &(&a / &b));
+            }
+            bits_eq(&format!("{be} {la} + row"), &a.simd_add(&row), &(&a + &row));
+            bits_eq(&format!("{be} row - {la}"), &row.simd_sub(&a), &(&row - &a));
+            bits_eq(&format!("{be} {la} * col"), &a.simd_mul(&col), &(&a * &col));
+            bits_eq(&format!("{be} col / {la}"), &col.simd_div(&a), &(&col / &a));
+            bits_eq(
+                &format!("{be} {la} / scalar"),
+                &a.simd_div(&scalar),
+                &(&a / &scalar),
+            );
+            bits_eq(
+                &format!("{be} scalar - {la}"),
+                &scalar.simd_sub(&a),
+                &(&scalar - &a),
+            );
+        }
+        // co-broadcasting: (5,1) with (7,) -> (5,7); 3-D with 1-D.
+        bits_eq(
+            &format!("{be} col+row"),
+            &col.simd_add(&row),
+            &(&col + &row),
+        );
+        let cube =
+            Array3::from_shape_vec((3, 5, 7), (0..105).map(|i| i as f32 * 0.1).collect()).unwrap();
+        bits_eq(
+            &format!("{be} cube*row"),
+            &cube.simd_mul(&row),
+            &(&cube * &row),
+        );
+        let dynamic = cube.clone().into_dyn();
+        bits_eq(
+            &format!("{be} dyn-col"),
+            &dynamic.simd_sub(&col),
+            &(&dynamic - &col),
+        );
+    });
+}
+
+#[test]
+fn unary_ops_match_f32_methods() {
+    let mut rng = Rng::new(11);
+    let base = matrix(&mut rng, 10, 14, true);
+    each_backend(|be| {
+        for (l, a) in layouts(&base) {
+            let ctx = format!("{be} {l}");
+            bits_eq(&format!("{ctx} abs"), &a.simd_abs(), &a.mapv(f32::abs));
+            bits_eq(&format!("{ctx} scale"), &a.simd_scale(0.7), &(&a * 0.7));
+            bits_eq(
+                &format!("{ctx} clamp"),
+                &a.simd_clamp(-3.0, 0.5),
+                &a.mapv(|x| x.clamp(-3.0, 0.5)),
+            );
+            bits_eq(
+                &format!("{ctx} clamp -0"),
+                &a.simd_clamp(-0.0, 0.0),
+                &a.mapv(|x| x.clamp(-0.0, 0.0)),
+            );
+            let relu = a.mapv(|x| if x > 0.0 || x.is_nan() { x } else { 0.0 });
+            bits_eq(&format!("{ctx} relu"), &a.simd_relu(), &relu);
+            let mut m = a.to_owned();
+            m.simd_abs_inplace();
+            bits_eq(&format!("{ctx} abs_inplace"), &m, &a.mapv(f32::abs));
+            let mut m = a.to_owned();
+            m.simd_relu_inplace();
+            bits_eq(&format!("{ctx} relu_inplace"), &m, &relu);
+        }
+    });
+}
+
+#[test]
+fn relu_keeps_nan_and_zeroes_negative_zero() {
+    let a = ndarray::array![f32::NAN, -0.0, 0.0, -1.0, 2.0, f32::NEG_INFINITY];
+    let r = a.simd_relu();
+    assert!(r[0].is_nan());
+    assert_eq!(r[1].to_bits(), 0.0f32.to_bits());
+    assert_eq!(r.slice(s![2..]).to_vec(), vec![0.0, 0.0, 2.0, 0.0]);
+}
+
+#[test]
+fn lerp_and_fma_match_their_formulas() {
+    let mut rng = Rng::new(12);
+    let (ba, bb, bc) = (
+        matrix(&mut rng, 10, 14, true),
+        matrix(&mut rng, 10, 14, true),
+        matrix(&mut rng, 10, 14, true),
+    );
+    each_backend(|be| {
+        for ((la, a), ((lb, b), (_, c))) in layouts(&ba)
+            .into_iter()
+            .zip(layouts(&bb).into_iter().rev().zip(layouts(&bc)))
+        {
+            let ctx = format!("{be} {la}/{lb}");
+            let lerp = Zip::from(&a)
+                .and(&b)
+                .map_collect(|&x, &y| x + 0.3 * (y - x));
+            bits_eq(&format!("{ctx} lerp"), &a.simd_lerp(&b, 0.3), &lerp);
+            let fma = Zip::from(&a)
+                .and(&b)
+                .and(&c)
+                .map_collect(|&x, &y, &z| x.mul_add(y, z));
+            bits_eq(&format!("{ctx} fma"), &a.simd_fma(&b, &c), &fma);
+            let mut m = a.to_owned();
+            m.simd_lerp_inplace(&b, 0.3);
+            bits_eq(&format!("{ctx} lerp_inplace"), &m, &lerp);
+            let mut m = a.to_owned();
+            m.simd_fma_inplace(&b, &c);
+            bits_eq(&format!("{ctx} fma_inplace"), &m, &fma);
+        }
+    });
+}
+
+#[test]
+fn in_place_ops_on_strided_and_transposed_views() {
+    let mut rng = Rng::new(13);
+    let rhs = Array1::from(rng.vec(7, Rng::wild));
+    let col = Array2::from_shape_vec((5, 1), rng.vec(5, Rng::wild)).unwrap();
+    each_backend(|be| {
+        let base = matrix(&mut Rng::new(14), 10, 14, true);
+        for (l, view) in layouts(&base) {
+            let want = &view + &rhs;
+            let mut target = base.clone();
+            // Build the same view on a mutable copy.
+            let mut v = match l {
+                "C" => target.slice_mut(s![..5, ..7]),
+                "strided" => target.slice_mut(s![..;2, ..;2]),
+                "reversed" => target.slice_mut(s![..;-2, ..;-2]),
+                "transposed" => target.slice_mut(s![..7, ..5]).reversed_axes(),
+                _ => target.slice_mut(s![3..8, ..7;-1]),
+            };
+            v.simd_add_assign(&rhs);
+            bits_eq(&format!("{be} {l} add_assign"), &v.to_owned(), &want);
+            v.simd_mul_assign(&col);
+            bits_eq(
+                &format!("{be} {l} mul_assign"),
+                &v.to_owned(),
+                &(&want * &col),
+            );
+            v.simd_sub_assign(&arr0(1.0f32));
+            v.simd_div_assign(&arr0(4.0f32));
+            bits_eq(
+                &format!("{be} {l} sub/div_assign"),
+                &v.to_owned(),
+                &((&want * &col - 1.0) / 4.0),
+            );
+            v.simd_scale_inplace(2.0);
+            v.simd_clamp_inplace(-1.0, 1.0);
+            bits_eq(
+                &format!("{be} {l} scale/clamp"),
+                &v.to_owned(),
+                &((&want * &col - 1.0) / 4.0 * 2.0).mapv(|x| x.clamp(-1.0, 1.0)),
+            );
+        }
+        // Elements outside the view are untouched.
+        let mut target = base.clone();
+        target
+            .slice_mut(s![..;2, ..;2])
+            .simd_add_assign(&arr0(1.0f32));
+        bits_eq(
+            &format!("{be} untouched"),
+            &target.slice(s![1..;2, ..]).to_owned(),
+            &base.slice(s![1..;2, ..]).to_owned(),
+        );
+    });
+}
+
+#[test]
+fn max_min_argmax_argmin_match_ndarray_stats() {
+    let mut rng = Rng::new(15);
+    let base = matrix(&mut rng, 10, 14, false);
+    let mut ties = Array2::<f32>::zeros((10, 14));
+    ties[[3, 4]] = -0.0;
+    ties[[1, 2]] = 5.0;
+    ties[[6, 1]] = 5.0;
+    ties[[0, 9]] = -3.0;
+    ties[[8, 8]] = -3.0;
+    let mut zeros = Array2::<f32>::zeros((10, 14));
+    zeros.slice_mut(s![..2, ..]).fill(-0.0);
+    each_backend(|be| {
+        for b in [&base, &ties, &zeros] {
+            for (l, a) in layouts(b) {
+                let ctx = format!("{be} {l}");
+                let stats_err = |_| MinMaxError::UndefinedOrder;
+                assert_eq!(
+                    a.simd_argmax(),
+                    a.argmax().map_err(stats_err),
+                    "{ctx} argmax"
+                );
+                assert_eq!(
+                    a.simd_argmin(),
+                    a.argmin().map_err(stats_err),
+                    "{ctx} argmin"
+                );
+                assert!(same(a.simd_max().unwrap(), *a.max().unwrap()), "{ctx} max");
+                assert!(same(a.simd_min().unwrap(), *a.min().unwrap()), "{ctx} min");
+            }
+        }
+        let mut with_nan = base.clone();
+        with_nan[[9, 13]] = f32::NAN;
+        assert_eq!(
+            with_nan.simd_argmax(),
+            Err(MinMaxError::UndefinedOrder),
+            "{be}"
+        );
+        assert_eq!(
+            with_nan.simd_min(),
+            Err(MinMaxError::UndefinedOrder),
+            "{be}"
+        );
+        assert!(with_nan.max().is_err());
+        let empty = Array2::<f32>::zeros((0, 3));
+        assert_eq!(empty.simd_max(), Err(MinMaxError::EmptyInput));
+        assert_eq!(empty.simd_argmin(), Err(MinMaxError::EmptyInput));
+        let dynamic = base.clone().into_dyn();
+        let (i, j) = base.argmax().unwrap();
+        assert_eq!(dynamic.simd_argmax().unwrap(), IxDyn(&[i, j]));
+        assert_eq!(arr0(4.0f32).simd_argmax(), Ok(()));
+    });
+}
+
+#[test]
+fn first_index_wins_on_long_ties() {
+    for n in [1, 7, 8, 9, 16, 17, 100, 1000, 4099] {
+        for pos in [0, n / 3, n - 1] {
+            let mut v = vec![1.0f32; n];
+            v[pos] = 2.0;
+            if pos + 1 < n {
+                v[n - 1] = 2.0;
+            }
+            let a = Array1::from(v);
+            each_backend(|be| {
+                assert_eq!(a.simd_argmax(), Ok(pos), "{be} n={n}");
+                let first_one = usize::from(pos == 0 && n > 1);
+                assert_eq!(a.simd_argmin(), Ok(first_one), "{be} n={n}");
+            });
+        }
+    }
+}
+
+#[test]
+fn sums_are_within_the_pairwise_bound() {
+    let mut rng = Rng::new(16);
+    for n in [0, 1, 31, 32, 33, 511, 513, 5000, 100_003] {
+        let a = Array1::from(rng.vec(n, Rng::finite));
+        let b = Array1::from(rng.vec(n, Rng::finite));
+        each_backend(|be| {
+            let (s, bound) = sum_bound(a.iter().map(|&x| x as f64));
+            assert!((a.simd_sum() as f64 - s).abs() <= bound, "{be} sum n={n}");
+            let (d, bound) = sum_bound(a.iter().zip(&b).map(|(&x, &y)| x as f64 * y as f64));
+            assert!(
+                (a.simd_dot(&b) as f64 - d).abs() <= bound * 2.0,
+                "{be} dot n={n}"
+            );
+            let (l1, bound) = sum_bound(a.iter().map(|&x| (x as f64).abs()));
+            assert!(
+                (a.simd_norm_l1() as f64 - l1).abs() <= bound,
+                "{be} l1 n={n}"
+            );
+            let l2 = a.iter().map(|&x| x as f64 * x as f64).sum::<f64>().sqrt();
+            assert!(
+                (a.simd_norm_l2() as f64 - l2).abs() <= l2 * 1e-5 + 1e-38,
+                "{be} l2 n={n}"
+            );
+            let linf = a.iter().fold(0.0f32, |m, &x| m.max(x.abs()));
+            assert_eq!(a.simd_norm_linf(), linf, "{be} linf n={n}");
+        });
+    }
+}
+
+#[test]
+fn summing_a_million_tenths_is_accurate() {
+    // 2^22 copies of 0.1: a naive left-to-right f32 sum is off by ~7%; pairwise stays
+    // within a few ulps, like NumPy's.
+    let a = Array1::from_elem(1 << 22, 0.1f32);
+    let exact = (1u64 << 22) as f64 * 0.1f32 as f64;
+    each_backend(|be| {
+        let rel = (a.simd_sum() as f64 - exact).abs() / exact;
+        assert!(rel < 3e-6, "{be}: relative error {rel:e}");
+        let rel = (a.simd_dot(&Array1::from_elem(1 << 22, 1.0f32)) as f64 - exact).abs() / exact;
+        assert!(rel < 3e-6, "{be}: dot relative error {rel:e}");
+    });
+}
+
+#[test]
+fn norm_l2_neither_overflows_nor_underflows() {
+    each_backend(|be| {
+        let big = Array1::from_elem(1000, 1e30f32);
+        let want = 1e30 * 1000f64.sqrt();
+        assert!(
+            (big.simd_norm_l2() as f64 - want).abs() / want < 1e-6,
+            "{be} big {}",
+            big.simd_norm_l2()
+        );
+        let tiny = Array1::from_elem(1000, 1e-30f32);
+        let want = 1e-30 * 1000f64.sqrt();
+        assert!(
+            (tiny.simd_norm_l2() as f64 - want).abs() / want < 1e-6,
+            "{be} tiny {}",
+            tiny.simd_norm_l2()
+        );
+        let sub = Array1::from_elem(64, 1e-44f32);
+        let want = sub[0] as f64 * 8.0;
+        assert!(
+            (sub.simd_norm_l2() as f64 - want).abs() / want < 1e-6,
+            "{be} subnormal {}",
+            sub.simd_norm_l2()
+        );
+        assert_eq!(
+            ndarray::array![f32::MAX, f32::MAX].simd_norm_l2(),
+            f32::INFINITY
+        );
+        assert_eq!(ndarray::array![3e38f32, 0.0].simd_norm_l2(), 3e38);
+        assert_eq!(
+            ndarray::array![1.0f32, f32::NEG_INFINITY].simd_norm_l2(),
+            f32::INFINITY
+        );
+        assert!(ndarray::array![1.0f32, f32::NAN, f32::INFINITY]
+            .simd_norm_l2()
+            .is_nan());
+        assert_eq!(Array1::<f32>::zeros(0).simd_norm_l2(), 0.0);
+        assert_eq!(Array1::<f32>::zeros(9).simd_norm_l2(), 0.0);
+    });
+}
+
+#[test]
+fn reductions_handle_special_values() {
+    each_backend(|be| {
+        let a = ndarray::array![1.0f32, f32::INFINITY, 2.0];
+        assert_eq!(a.simd_sum(), f32::INFINITY, "{be}");
+        assert_eq!(a.simd_norm_linf(), f32::INFINITY, "{be}");
+        let b = ndarray::array![f32::INFINITY, f32::NEG_INFINITY];
+        assert!(b.simd_sum().is_nan(), "{be}");
+        let c = ndarray::array![1.0f32, f32::NAN, -5.0];
+        assert!(c.simd_norm_linf().is_nan(), "{be}");
+        assert!(c.simd_sum().is_nan(), "{be}");
+        assert_eq!(Array1::<f32>::zeros(0).simd_sum(), 0.0);
+        assert_eq!(Array1::<f32>::zeros(0).simd_norm_linf(), 0.0);
+        assert_eq!(
+            ndarray::array![-0.0f32, -0.0].simd_sum().to_bits(),
+            (-0.0f32 + -0.0 + 0.0).to_bits()
+        );
+    });
+}
+
+#[test]
+fn reductions_on_every_layout_agree_with_a_contiguous_copy() {
+    let mut rng = Rng::new(17);
+    let base = matrix(&mut rng, 10, 14, false);
+    let other = matrix(&mut rng, 10, 14, false);
+    each_backend(|be| {
+        for ((l, a), (_, b)) in layouts(&base).into_iter().zip(layouts(&other)) {
+            let ctx = format!("{be} {l}");
+            let (ac, bc) = (a.as_standard_layout(), b.as_standard_layout());
+            if l != "transposed" {
+                assert!(same(a.simd_sum(), ac.simd_sum()), "{ctx} sum");
+                assert!(same(a.simd_dot(&b), ac.simd_dot(&bc)), "{ctx} dot");
+            }
+            let (s, bound) = sum_bound(a.iter().map(|&x| x as f64));
+            assert!((a.simd_sum() as f64 - s).abs() <= bound, "{ctx} sum bound");
+            let (l1, bound) = sum_bound(a.iter().map(|&x| (x as f64).abs()));
+            assert!(
+                (a.simd_norm_l1() as f64 - l1).abs() <= bound,
+                "{ctx} l1 bound"
+            );
+            assert_eq!(a.simd_norm_linf(), ac.simd_norm_linf(), "{ctx} linf");
+        }
+    });
+}
+
+#[test]
+fn axis_reductions_match_ndarray() {
+    let mut rng = Rng::new(18);
+    let base = matrix(&mut rng, 10, 14, false);
+    let cube = Array3::from_shape_vec((4, 6, 9), rng.vec(216, Rng::finite)).unwrap();
+    each_backend(|be| {
+        for (l, a) in layouts(&base) {
+            for ax in 0..2 {
+                let ctx = format!("{be} {l} axis {ax}");
+                let got = a.simd_sum_axis(Axis(ax));
+                let want = a.sum_axis(Axis(ax));
+                assert_eq!(got.shape(), want.shape(), "{ctx}");
+                for (g, w) in got.iter().zip(&want) {
+                    assert!(
+                        (g - w).abs() <= 1e-5 * (1.0 + w.abs()),
+                        "{ctx} sum: {g} vs {w}"
+                    );
+                }
+                let want = a.map_axis(Axis(ax), |lane| *lane.max().unwrap());
+                bits_eq(&format!("{ctx} max"), &a.simd_max_axis(Axis(ax)), &want);
+            }
+        }
+        for ax in 0..3 {
+            let got = cube.simd_sum_axis(Axis(ax));
+            let want = cube.sum_axis(Axis(ax));
+            for (g, w) in got.iter().zip(&want) {
+                assert!(
+                    (g - w).abs() <= 1e-5 * (1.0 + w.abs()),
+                    "{be} cube axis {ax}"
+                );
+            }
+            bits_eq(
+                &format!("{be} cube max {ax}"),
+                &cube.simd_max_axis(Axis(ax)),
+                &cube.map_axis(Axis(ax), |l| *l.max().unwrap()),
+            );
+        }
+        // Summing down columns adds whole rows in order, exactly like ndarray.
+        bits_eq(
+            &format!("{be} sum axis 0 exact"),
+            &base.simd_sum_axis(Axis(0)),
+            &base.sum_axis(Axis(0)),
+        );
+        let mut nan = base.clone();
+        nan[[2, 3]] = f32::NAN;
+        assert!(nan.simd_max_axis(Axis(0))[3].is_nan(), "{be}");
+        assert!(nan.simd_max_axis(Axis(1))[2].is_nan(), "{be}");
+        assert!(!nan.simd_max_axis(Axis(1))[3].is_nan(), "{be}");
+        let empty = Array2::<f32>::zeros((0, 3));
+        assert_eq!(empty.simd_sum_axis(Axis(0)), ndarray::array![0.0, 0.0, 0.0]);
+        assert_eq!(
+            empty.simd_max_axis(Axis(0)),
+            Array1::from_elem(3, f32::NEG_INFINITY)
+        );
+    });
+}
+
+#[test]
+#[should_panic(expected = "IncompatibleShape")]
+fn incompatible_shapes_panic_like_ndarray() {
+    let a = Array2::<f32>::zeros((3, 4));
+    let b = Array1::<f32>::zeros(3);
+    let _ = a.simd_add(&b);
+}
+
+#[test]
+fn panic_message_is_ndarrays() {
+    let a = Array2::<f32>::zeros((3, 4));
+    let b = Array1::<f32>::zeros(3);
+    let ours = std::panic::catch_unwind(|| a.simd_mul(&b)).unwrap_err();
+    let theirs = std::panic::catch_unwind(|| &a * &b).unwrap_err();
+    let text =
+        |e: &Box<dyn std::any::Any + Send>| e.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert_eq!(text(&ours), text(&theirs));
+    let mut m = Array2::<f32>::zeros((3, 4));
+    let ours =
+        std::panic::catch_unwind(move || m.simd_add_assign(&Array1::<f32>::zeros(3))).unwrap_err();
+    let mut m = Array2::<f32>::zeros((3, 4));
+    let theirs = std::panic::catch_unwind(move || m += &Array1::<f32>::zeros(3)).unwrap_err();
+    assert_eq!(text(&ours), text(&theirs));
+}
+
+#[test]
+#[should_panic(expected = "min > max, or either was NaN")]
+fn clamp_panics_like_f32_clamp() {
+    let _ = Array1::<f32>::zeros(3).simd_clamp(1.0, -1.0);
+}
+
+#[test]
+#[should_panic(expected = "min > max, or either was NaN")]
+fn clamp_panics_on_nan_bound() {
+    Array1::<f32>::zeros(3).simd_clamp_inplace(f32::NAN, 1.0);
+}
+
+#[test]
+#[should_panic(expected = "same shape")]
+fn dot_needs_same_shape() {
+    let _ = Array1::<f32>::zeros(3).simd_dot(&Array1::<f32>::zeros(4));
+}
+
+#[test]
+#[should_panic(expected = "same shape")]
+fn fma_needs_same_shape() {
+    let a = Array1::<f32>::zeros(3);
+    let _ = a.simd_fma(&Array1::<f32>::zeros(3), &Array1::<f32>::zeros(2));
+}
+
+#[test]
+fn broadcast_views_as_operands_of_same_shape_ops() {
+    let a = Array2::from_shape_fn((4, 6), |(i, j)| i as f32 - j as f32 * 0.5);
+    let row = Array1::from_shape_fn(6, |j| j as f32 + 0.25);
+    let b = row.broadcast((4, 6)).unwrap();
+    each_backend(|be| {
+        let want = Zip::from(&a)
+            .and(&b)
+            .and(&a)
+            .map_collect(|&x, &y, &z| x.mul_add(y, z));
+        bits_eq(&format!("{be} fma broadcast"), &a.simd_fma(&b, &a), &want);
+        let want = Zip::from(&a)
+            .and(&b)
+            .map_collect(|&x, &y| x + 0.5 * (y - x));
+        bits_eq(
+            &format!("{be} lerp broadcast"),
+            &a.simd_lerp(&b, 0.5),
+            &want,
+        );
+        assert!(
+            same(a.simd_dot(&b), a.simd_dot(&b.to_owned())),
+            "{be} dot broadcast"
+        );
+        bits_eq(
+            &format!("{be} abs of broadcast"),
+            &b.simd_abs(),
+            &b.mapv(f32::abs),
+        );
+    });
+}
+
+#[test]
+fn empty_and_zero_dimensional_arrays() {
+    let e = Array2::<f32>::zeros((0, 5));
+    assert_eq!(e.simd_add(&Array1::<f32>::zeros(5)).shape(), &[0, 5]);
+    assert_eq!(e.simd_abs().len(), 0);
+    assert_eq!(e.simd_sum(), 0.0);
+    let z = arr0(-2.0f32);
+    assert_eq!(z.simd_abs(), arr0(2.0));
+    assert_eq!(z.simd_sum(), -2.0);
+    assert_eq!(
+        z.simd_add(&Array1::from(vec![1.0f32, 2.0])),
+        ndarray::array![-1.0, 0.0]
+    );
+}

@@ -1,0 +1,75 @@
+//! Property tests: arbitrary bit patterns and lengths, every backend equal to scalar and
+//! to the idiom.
+
+mod common;
+
+use common::{assert_same_slices, same};
+use ndarray::{Array1, ArrayView1};
+use proptest::prelude::*;
+use trueno::{available_backends, with_backend, Backend, TruenoExt};
+
+fn any_f32() -> impl Strategy<Value = f32> {
+    prop_oneof![
+        4 => -1.0e3f32..1.0e3,
+        1 => any::<u32>().prop_map(f32::from_bits),
+        1 => prop::sample::select(common::SPECIALS.to_vec()),
+    ]
+}
+
+fn vectors() -> impl Strategy<Value = (Vec<f32>, Vec<f32>, Vec<f32>, usize)> {
+    (0usize..700, 0usize..16).prop_flat_map(|(n, off)| {
+        (
+            prop::collection::vec(any_f32(), n + off),
+            prop::collection::vec(any_f32(), n + off),
+            prop::collection::vec(any_f32(), n + off),
+            Just(off),
+        )
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn elementwise_ops_are_bit_exact_everywhere((a, b, c, off) in vectors()) {
+        let (a, b, c) = (ArrayView1::from(&a[off..]), ArrayView1::from(&b[off..]), ArrayView1::from(&c[off..]));
+        let idiom_fma: Vec<f32> = a.iter().zip(&b).zip(&c).map(|((x, y), z)| x.mul_add(*y, *z)).collect();
+        let idiom_lerp: Vec<f32> = a.iter().zip(&b).map(|(&x, &y)| x + 0.6 * (y - x)).collect();
+        for backend in available_backends() {
+            with_backend(backend, || {
+                assert_same_slices("add", a.simd_add(&b).as_slice().unwrap(), (&a + &b).as_slice().unwrap());
+                assert_same_slices("div", a.simd_div(&b).as_slice().unwrap(), (&a / &b).as_slice().unwrap());
+                assert_same_slices("fma", a.simd_fma(&b, &c).as_slice().unwrap(), &idiom_fma);
+                assert_same_slices("lerp", a.simd_lerp(&b, 0.6).as_slice().unwrap(), &idiom_lerp);
+            }).unwrap();
+        }
+    }
+
+    #[test]
+    fn reductions_are_bit_exact_everywhere((a, b, _c, off) in vectors()) {
+        let (a, b) = (ArrayView1::from(&a[off..]), ArrayView1::from(&b[off..]));
+        let reference = with_backend(Backend::Scalar, || {
+            (a.simd_sum(), a.simd_dot(&b), a.simd_norm_l1(), a.simd_norm_l2(), a.simd_norm_linf(), a.simd_argmax(), a.simd_min())
+        }).unwrap();
+        for backend in available_backends() {
+            let got = with_backend(backend, || {
+                (a.simd_sum(), a.simd_dot(&b), a.simd_norm_l1(), a.simd_norm_l2(), a.simd_norm_linf(), a.simd_argmax(), a.simd_min())
+            }).unwrap();
+            prop_assert!(same(got.0, reference.0), "{backend} sum");
+            prop_assert!(same(got.1, reference.1), "{backend} dot");
+            prop_assert!(same(got.2, reference.2), "{backend} l1");
+            prop_assert!(same(got.3, reference.3), "{backend} l2");
+            prop_assert!(same(got.4, reference.4), "{backend} linf");
+            prop_assert_eq!(got.5, reference.5);
+            prop_assert_eq!(got.6.map(f32::to_bits), reference.6.map(f32::to_bits));
+        }
+    }
+
+    #[test]
+    fn argmax_matches_ndarray_stats(v in prop::collection::vec(-50i32..50, 1..400)) {
+        use ndarray_stats::QuantileExt;
+        let a = Array1::from_iter(v.iter().map(|&x| x as f32 * 0.5));
+        prop_assert_eq!(a.simd_argmax().unwrap(), a.argmax().unwrap());
+        prop_assert_eq!(a.simd_argmin().unwrap(), a.argmin().unwrap());
+    }
+}
