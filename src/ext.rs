@@ -3,6 +3,7 @@
 
 use crate::backend::kernels;
 use crate::kernels::elementwise::binop;
+use crate::kernels::reduce::ARG_BLOCK;
 use crate::kernels::{Kernels, Partials};
 use crate::layout::{for_each_logical_chunk, for_each_run, Run, Strided};
 use crate::MinMaxError;
@@ -687,8 +688,27 @@ fn arg_extreme<D: Dimension>(
     a: &ArrayRef<f32, D>,
     which: Which,
 ) -> Result<D::Pattern, MinMaxError> {
-    let v = extreme_value(a, which)?;
-    let i = first_logical_index_of(a, v);
+    let Some(data) = a.as_slice() else {
+        let v = extreme_value(a, which)?;
+        return Ok(unravel::<D>(a.shape(), first_logical_index_of(a, v)));
+    };
+    if data.is_empty() {
+        return Err(MinMaxError::EmptyInput);
+    }
+    let k = kernels();
+    let f = if which == Which::Max {
+        k.max_block
+    } else {
+        k.min_block
+    };
+    // SAFETY: `data` is a valid slice.
+    let (e, start) = unsafe { f(data.as_ptr(), data.len()) };
+    if e.nan {
+        return Err(MinMaxError::UndefinedOrder);
+    }
+    let block = &data[start..(start + ARG_BLOCK).min(data.len())];
+    // SAFETY: `block` is a valid slice.
+    let i = start + unsafe { (k.find_eq)(block.as_ptr(), block.len(), e.value) };
     Ok(unravel::<D>(a.shape(), i))
 }
 

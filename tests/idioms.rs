@@ -299,6 +299,34 @@ fn first_index_wins_on_long_ties() {
 }
 
 #[test]
+fn argmax_over_many_blocks_matches_ndarray_stats() {
+    let mut rng = Rng::new(19);
+    for n in [2047, 2048, 2049, 6000, 20_000] {
+        // Few distinct values: many ties spread over many blocks, zeros of both signs.
+        let v: Vec<f32> = (0..n)
+            .map(|_| {
+                [0.0, -0.0, 1.0, -1.0, 2.0, -2.0][(rng.next_u64() % 6) as usize]
+                    * if rng.next_u64().is_multiple_of(97) {
+                        3.0
+                    } else {
+                        1.0
+                    }
+            })
+            .collect();
+        let a = Array1::from(v);
+        let zeros = Array1::from_shape_fn(n, |i| if i.is_multiple_of(3) { -0.0f32 } else { 0.0 });
+        each_backend(|be| {
+            for x in [&a, &zeros] {
+                assert_eq!(x.simd_argmax().unwrap(), x.argmax().unwrap(), "{be} n={n}");
+                assert_eq!(x.simd_argmin().unwrap(), x.argmin().unwrap(), "{be} n={n}");
+                assert!(same(x.simd_max().unwrap(), *x.max().unwrap()), "{be} n={n}");
+                assert!(same(x.simd_min().unwrap(), *x.min().unwrap()), "{be} n={n}");
+            }
+        });
+    }
+}
+
+#[test]
 fn sums_are_within_the_pairwise_bound() {
     let mut rng = Rng::new(16);
     for n in [0, 1, 31, 32, 33, 511, 513, 5000, 100_003] {

@@ -67,9 +67,22 @@ pub(crate) unsafe fn map3<S: Simd, A: Src, B: Src, C: Src>(
 ) {
     let l = S::LANES;
     let mut i = 0;
-    // SAFETY: every access below stays inside `0..n` (full vectors only while
-    // `i + k*l <= n`, then a tail of `n - i < l` values), as the caller allows.
+    // SAFETY: every access below stays inside `0..n` (a head of `head < l` values,
+    // full vectors only while `i + k*l <= n`, then a tail of `n - i < l` values).
     unsafe {
+        // Peel a head so that the stores of the main loop are vector-aligned: split
+        // stores across cache lines cost twice on wide vectors.
+        let misaligned = (out as usize / 4) % l;
+        if misaligned != 0 && n >= 8 * l {
+            let head = l - misaligned;
+            let r = f(
+                a.load_partial(s, 0, head),
+                b.load_partial(s, 0, head),
+                c.load_partial(s, 0, head),
+            );
+            store_partial(s, out, head, r);
+            i = head;
+        }
         while i + 4 * l <= n {
             let r0 = f(a.load(s, i), b.load(s, i), c.load(s, i));
             let r1 = f(a.load(s, i + l), b.load(s, i + l), c.load(s, i + l));

@@ -59,6 +59,10 @@ pub(crate) struct Kernels {
     pub(crate) min: unsafe fn(x: *const f32, n: usize) -> Extreme,
     pub(crate) max_abs: unsafe fn(x: *const f32, n: usize) -> Extreme,
     pub(crate) find_eq: unsafe fn(x: *const f32, n: usize, v: f32) -> usize,
+    /// Max with the start of the first block of `reduce::ARG_BLOCK` that holds it.
+    pub(crate) max_block: unsafe fn(x: *const f32, n: usize) -> (Extreme, usize),
+    /// Min with the start of the first block of `reduce::ARG_BLOCK` that holds it.
+    pub(crate) min_block: unsafe fn(x: *const f32, n: usize) -> (Extreme, usize),
 }
 
 /// Instantiates every generic kernel for one token type and builds `static KERNELS`.
@@ -174,6 +178,17 @@ macro_rules! kernel_table {
             unsafe { reduce::find_eq(token(), x, n, v) }
         }
 
+        $(#[$attr])*
+        unsafe fn max_block(x: *const f32, n: usize) -> (Extreme, usize) {
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { reduce::extreme_block::<_, true>(token(), x, n) }
+        }
+        $(#[$attr])*
+        unsafe fn min_block(x: *const f32, n: usize) -> (Extreme, usize) {
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { reduce::extreme_block::<_, false>(token(), x, n) }
+        }
+
         /// This backend's entry points.
         pub(crate) static KERNELS: Kernels = Kernels {
             binary: [
@@ -196,6 +211,8 @@ macro_rules! kernel_table {
             min,
             max_abs,
             find_eq,
+            max_block,
+            min_block,
         };
     };
 }

@@ -206,6 +206,51 @@ pub(crate) unsafe fn extreme<S: Simd, const MAX: bool>(
     }
 }
 
+/// Elements per block of [`extreme_block`].
+pub(crate) const ARG_BLOCK: usize = 2048;
+
+/// Like [`extreme`] (identity map), plus the start of the first block of
+/// [`ARG_BLOCK`] elements whose extreme equals the overall one: the first occurrence of
+/// the extreme value lies in that block.
+///
+/// # Safety
+/// `x` must be readable for `n` values.
+#[inline(always)]
+pub(crate) unsafe fn extreme_block<S: Simd, const MAX: bool>(
+    s: S,
+    x: *const f32,
+    n: usize,
+) -> (Extreme, usize) {
+    let fill = if MAX {
+        f32::NEG_INFINITY
+    } else {
+        f32::INFINITY
+    };
+    let mut best = Extreme {
+        value: fill,
+        nan: false,
+    };
+    let mut best_start = 0;
+    let mut start = 0;
+    while start < n {
+        let len = ARG_BLOCK.min(n - start);
+        // SAFETY: `start..start + len` lies inside `0..n`.
+        let e = unsafe { extreme::<S, MAX>(s, x.add(start), len, fill, |v| v) };
+        best.nan |= e.nan;
+        let better = if MAX {
+            e.value > best.value
+        } else {
+            e.value < best.value
+        };
+        if better || start == 0 {
+            best.value = e.value;
+            best_start = start;
+        }
+        start += len;
+    }
+    (best, best_start)
+}
+
 /// The first `i < n` with `x[i] == v`, or `n`.
 ///
 /// # Safety
@@ -218,6 +263,22 @@ pub(crate) unsafe fn find_eq<S: Simd>(s: S, x: *const f32, n: usize, v: f32) -> 
     // SAFETY: full vectors are read only while they fit in `0..n`, then a partial tail
     // padded with NaN, which equals nothing.
     unsafe {
+        while i + 4 * l <= n {
+            let hit = s.mask_or(
+                s.mask_or(
+                    s.eq(s.load(x.add(i)), target),
+                    s.eq(s.load(x.add(i + l)), target),
+                ),
+                s.mask_or(
+                    s.eq(s.load(x.add(i + 2 * l)), target),
+                    s.eq(s.load(x.add(i + 3 * l)), target),
+                ),
+            );
+            if s.mask_bits(hit) != 0 {
+                break;
+            }
+            i += 4 * l;
+        }
         while i < n {
             let len = (n - i).min(l);
             let chunk = if len == l {
