@@ -22,231 +22,46 @@ struct Inputs {
 
 type Run = Box<dyn Fn(&Inputs)>;
 
-/// One op: the idiom people write today and trueno's method, plus its memory traffic.
+/// One op: the idiom people write today and trueno's method.
 struct Op {
     name: &'static str,
     idiom: Run,
     ours: Run,
-    /// f32 streams read and written per element (None: compute-bound).
-    streams: Option<(usize, usize)>,
 }
 
-fn op(
-    name: &'static str,
-    streams: Option<(usize, usize)>,
-    idiom: impl Fn(&Inputs) + 'static,
-    ours: impl Fn(&Inputs) + 'static,
-) -> Op {
-    Op {
-        name,
-        idiom: Box::new(idiom),
-        ours: Box::new(ours),
-        streams,
-    }
+/// `name => idiom, trueno;` rows, each expression over the inputs `i`, black-boxed.
+macro_rules! ops {
+    ($($name:literal => |$i:ident| $idiom:expr, $ours:expr;)*) => {
+        vec![$(Op {
+            name: $name,
+            idiom: Box::new(|$i: &Inputs| { black_box($idiom); }),
+            ours: Box::new(|$i: &Inputs| { black_box($ours); }),
+        }),*]
+    };
 }
 
 fn ops() -> Vec<Op> {
-    vec![
-        op(
-            "add",
-            Some((2, 1)),
-            |i| {
-                black_box(&i.a + &i.b);
-            },
-            |i| {
-                black_box(i.a.simd_add(&i.b));
-            },
-        ),
-        op(
-            "sub",
-            Some((2, 1)),
-            |i| {
-                black_box(&i.a - &i.b);
-            },
-            |i| {
-                black_box(i.a.simd_sub(&i.b));
-            },
-        ),
-        op(
-            "mul",
-            Some((2, 1)),
-            |i| {
-                black_box(&i.a * &i.b);
-            },
-            |i| {
-                black_box(i.a.simd_mul(&i.b));
-            },
-        ),
-        op(
-            "div",
-            Some((2, 1)),
-            |i| {
-                black_box(&i.a / &i.b);
-            },
-            |i| {
-                black_box(i.a.simd_div(&i.b));
-            },
-        ),
-        op(
-            "abs",
-            Some((1, 1)),
-            |i| {
-                black_box(i.a.mapv(f32::abs));
-            },
-            |i| {
-                black_box(i.a.simd_abs());
-            },
-        ),
-        op(
-            "scale",
-            Some((1, 1)),
-            |i| {
-                black_box(&i.a * 0.7);
-            },
-            |i| {
-                black_box(i.a.simd_scale(0.7));
-            },
-        ),
-        op(
-            "clamp",
-            Some((1, 1)),
-            |i| {
-                black_box(i.a.mapv(|x| x.clamp(-1.0, 1.0)));
-            },
-            |i| {
-                black_box(i.a.simd_clamp(-1.0, 1.0));
-            },
-        ),
-        op(
-            "lerp",
-            Some((2, 1)),
-            |i| {
-                black_box(
-                    Zip::from(&i.a)
-                        .and(&i.b)
-                        .map_collect(|&x, &y| x + 0.3 * (y - x)),
-                );
-            },
-            |i| {
-                black_box(i.a.simd_lerp(&i.b, 0.3));
-            },
-        ),
-        op(
-            "fma",
-            Some((3, 1)),
-            |i| {
-                black_box(
-                    Zip::from(&i.a)
-                        .and(&i.b)
-                        .and(&i.c)
-                        .map_collect(|&x, &y, &z| x.mul_add(y, z)),
-                );
-            },
-            |i| {
-                black_box(i.a.simd_fma(&i.b, &i.c));
-            },
-        ),
-        op(
-            "relu",
-            Some((1, 1)),
-            |i| {
-                black_box(i.a.mapv(|x| if x > 0.0 { x } else { 0.0 }));
-            },
-            |i| {
-                black_box(i.a.simd_relu());
-            },
-        ),
-        op(
-            "sum",
-            Some((1, 0)),
-            |i| {
-                black_box(i.a.sum());
-            },
-            |i| {
-                black_box(i.a.simd_sum());
-            },
-        ),
-        op(
-            "dot",
-            Some((2, 0)),
-            |i| {
-                black_box(i.a.dot(&i.b));
-            },
-            |i| {
-                black_box(i.a.simd_dot(&i.b));
-            },
-        ),
-        op(
-            "norm_l1",
-            Some((1, 0)),
-            |i| {
-                black_box(i.a.fold(0.0f32, |s, x| s + x.abs()));
-            },
-            |i| {
-                black_box(i.a.simd_norm_l1());
-            },
-        ),
-        op(
-            "norm_l2",
-            Some((1, 0)),
-            |i| {
-                black_box(i.a.dot(&i.a).sqrt());
-            },
-            |i| {
-                black_box(i.a.simd_norm_l2());
-            },
-        ),
-        op(
-            "norm_linf",
-            Some((1, 0)),
-            |i| {
-                black_box(i.a.fold(0.0f32, |m, x| m.max(x.abs())));
-            },
-            |i| {
-                black_box(i.a.simd_norm_linf());
-            },
-        ),
-        op(
-            "max",
-            Some((1, 0)),
-            |i| {
-                black_box(i.a.max().ok());
-            },
-            |i| {
-                black_box(i.a.simd_max().ok());
-            },
-        ),
-        op(
-            "min",
-            Some((1, 0)),
-            |i| {
-                black_box(i.a.min().ok());
-            },
-            |i| {
-                black_box(i.a.simd_min().ok());
-            },
-        ),
-        op(
-            "argmax",
-            Some((1, 0)),
-            |i| {
-                black_box(i.a.argmax().ok());
-            },
-            |i| {
-                black_box(i.a.simd_argmax().ok());
-            },
-        ),
-        op(
-            "argmin",
-            Some((1, 0)),
-            |i| {
-                black_box(i.a.argmin().ok());
-            },
-            |i| {
-                black_box(i.a.simd_argmin().ok());
-            },
-        ),
-    ]
+    ops! {
+        "add" => |i| &i.a + &i.b, i.a.simd_add(&i.b);
+        "sub" => |i| &i.a - &i.b, i.a.simd_sub(&i.b);
+        "mul" => |i| &i.a * &i.b, i.a.simd_mul(&i.b);
+        "div" => |i| &i.a / &i.b, i.a.simd_div(&i.b);
+        "abs" => |i| i.a.mapv(f32::abs), i.a.simd_abs();
+        "scale" => |i| &i.a * 0.7, i.a.simd_scale(0.7);
+        "clamp" => |i| i.a.mapv(|x| x.clamp(-1.0, 1.0)), i.a.simd_clamp(-1.0, 1.0);
+        "lerp" => |i| Zip::from(&i.a).and(&i.b).map_collect(|&x, &y| x + 0.3 * (y - x)), i.a.simd_lerp(&i.b, 0.3);
+        "fma" => |i| Zip::from(&i.a).and(&i.b).and(&i.c).map_collect(|&x, &y, &z| x.mul_add(y, z)), i.a.simd_fma(&i.b, &i.c);
+        "relu" => |i| i.a.mapv(|x| if x > 0.0 { x } else { 0.0 }), i.a.simd_relu();
+        "sum" => |i| i.a.sum(), i.a.simd_sum();
+        "dot" => |i| i.a.dot(&i.b), i.a.simd_dot(&i.b);
+        "norm_l1" => |i| i.a.fold(0.0f32, |s, x| s + x.abs()), i.a.simd_norm_l1();
+        "norm_l2" => |i| i.a.dot(&i.a).sqrt(), i.a.simd_norm_l2();
+        "norm_linf" => |i| i.a.fold(0.0f32, |m, x| m.max(x.abs())), i.a.simd_norm_linf();
+        "max" => |i| i.a.max().ok(), i.a.simd_max().ok();
+        "min" => |i| i.a.min().ok(), i.a.simd_min().ok();
+        "argmax" => |i| i.a.argmax().ok(), i.a.simd_argmax().ok();
+        "argmin" => |i| i.a.argmin().ok(), i.a.simd_argmin().ok();
+    }
 }
 
 /// Median ns per element of `f`, calls batched so one sample lasts at least ~50 µs.
@@ -270,28 +85,182 @@ fn samples_for(n: usize) -> usize {
     (200_000_000 / (n * 64)).clamp(15, 101)
 }
 
-/// Streaming ceilings in GB/s for `n` f32 values: a read-only pass (the faster of a
-/// u64 xor fold and trueno's widest sum) and a copy into a preallocated buffer (memcpy).
-fn ceilings(n: usize) -> (f64, f64) {
-    let words = vec![0x3f80_0000_3f80_0000u64; n / 2];
-    let src = vec![1.0f32; n];
-    let dst = std::cell::RefCell::new(vec![0.0f32; n]);
-    let view = ndarray::ArrayView1::from(&src[..]);
-    let samples = samples_for(n);
-    let xor = median_ns_per_el(n, samples, &|| {
+/// Read-only ceiling in GB/s over `floats` values: the faster of a u64 xor fold and
+/// trueno's sum on its widest backend.
+fn read_ceiling(floats: usize) -> f64 {
+    let words = vec![0x3f80_0000_3f80_0000u64; floats / 2];
+    let src = ndarray::Array1::<f32>::ones(floats);
+    let samples = samples_for(floats);
+    let xor = median_ns_per_el(floats, samples, &|| {
         black_box(words.iter().fold(0u64, |x, &w| x ^ w));
     });
     let best = *available_backends().last().expect("scalar at least");
     let sum = with_backend(best, || {
-        median_ns_per_el(n, samples, &|| {
-            black_box(view.simd_sum());
+        median_ns_per_el(floats, samples, &|| {
+            black_box(src.simd_sum());
         })
     })
     .expect("available");
-    let copy = median_ns_per_el(n, samples, &|| {
-        dst.borrow_mut().copy_from_slice(black_box(&src));
-    });
-    (4.0 / xor.min(sum), 8.0 / copy)
+    4.0 / xor.min(sum)
+}
+
+/// Read-modify-write ceiling in GB/s (bytes read + written) for `arrays` arrays of `n`
+/// values where the first is rewritten in place (`x ^= y ^ …` on the bits): the same footprint and traffic as
+/// an in-place op reading `streams` arrays, compiled for the widest vectors available.
+fn rmw_ceiling(n: usize, arrays: usize) -> f64 {
+    let target = std::cell::RefCell::new(vec![1u32; n]);
+    let others: Vec<Vec<u32>> = (1..arrays)
+        .map(|k| (0..n).map(|i| (i * k) as u32).collect())
+        .collect();
+    let mask = black_box(0u32);
+    let pass = || {
+        let mut t = target.borrow_mut();
+        match others.len() {
+            0 => xor_in_place(&mut t, &[], mask),
+            1 => xor_in_place(&mut t, &others[0], mask),
+            _ => xor_in_place2(&mut t, &others[0], &others[1], mask),
+        }
+    };
+    4.0 * (arrays + 1) as f64 / median_ns_per_el(n, samples_for(n), &pass)
+}
+
+/// `t[i] ^= (y[i] & m)` (or `t[i] ^= m` with no `y`), vectorised as wide as the CPU allows.
+fn xor_in_place(t: &mut [u32], y: &[u32], m: u32) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: AVX-512F was just detected.
+        return unsafe { xor_in_place_avx512(t, y, m) };
+    }
+    xor_in_place_plain(t, y, m)
+}
+
+#[inline(always)]
+fn xor_in_place_plain(t: &mut [u32], y: &[u32], m: u32) {
+    if y.is_empty() {
+        t.iter_mut().for_each(|x| *x ^= m);
+    } else {
+        t.iter_mut().zip(y).for_each(|(x, &v)| *x ^= v & m);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2")]
+fn xor_in_place_avx512(t: &mut [u32], y: &[u32], m: u32) {
+    xor_in_place_plain(t, y, m)
+}
+
+/// `t[i] ^= (y[i] & z[i] & m)`.
+fn xor_in_place2(t: &mut [u32], y: &[u32], z: &[u32], m: u32) {
+    #[inline(always)]
+    fn plain(t: &mut [u32], y: &[u32], z: &[u32], m: u32) {
+        t.iter_mut()
+            .zip(y)
+            .zip(z)
+            .for_each(|((x, &v), &w)| *x ^= v & w & m);
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx2")]
+    fn wide(t: &mut [u32], y: &[u32], z: &[u32], m: u32) {
+        plain(t, y, z, m)
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: AVX-512F was just detected.
+        return unsafe { wide(t, y, z, m) };
+    }
+    plain(t, y, z, m)
+}
+
+/// Reductions and the in-place element-wise forms against the streaming ceilings, on the
+/// widest backend. In-place operands are neutral (x + 0, x * 1, …) so the values never
+/// drift into subnormals, which would time microcode assists instead of memory.
+fn ceiling_table(n: usize) -> String {
+    type Reduction = (&'static str, usize, fn(&Array1<f32>, &Array1<f32>));
+    type InPlace = (
+        &'static str,
+        usize,
+        fn(&mut Array1<f32>, &Array1<f32>, &Array1<f32>),
+    );
+    let reductions: [Reduction; 9] = [
+        ("sum", 1, |a, _| {
+            black_box(a.simd_sum());
+        }),
+        ("dot", 2, |a, b| {
+            black_box(a.simd_dot(b));
+        }),
+        ("norm_l1", 1, |a, _| {
+            black_box(a.simd_norm_l1());
+        }),
+        ("norm_l2", 1, |a, _| {
+            black_box(a.simd_norm_l2());
+        }),
+        ("norm_linf", 1, |a, _| {
+            black_box(a.simd_norm_linf());
+        }),
+        ("max", 1, |a, _| {
+            black_box(a.simd_max().ok());
+        }),
+        ("min", 1, |a, _| {
+            black_box(a.simd_min().ok());
+        }),
+        ("argmax", 1, |a, _| {
+            black_box(a.simd_argmax().ok());
+        }),
+        ("argmin", 1, |a, _| {
+            black_box(a.simd_argmin().ok());
+        }),
+    ];
+    // (name, f32 streams moved per element incl. the write-back, op given target, zeros, ones)
+    let inplace: [InPlace; 10] = [
+        ("add_assign", 3, |a, z, _| a.simd_add_assign(z)),
+        ("sub_assign", 3, |a, z, _| a.simd_sub_assign(z)),
+        ("mul_assign", 3, |a, _, o| a.simd_mul_assign(o)),
+        ("div_assign", 3, |a, _, o| a.simd_div_assign(o)),
+        ("abs_inplace", 2, |a, _, _| a.simd_abs_inplace()),
+        ("scale_inplace", 2, |a, _, _| a.simd_scale_inplace(1.0)),
+        ("clamp_inplace", 2, |a, _, _| {
+            a.simd_clamp_inplace(-10.0, 10.0)
+        }),
+        ("relu_inplace", 2, |a, _, _| a.simd_relu_inplace()),
+        ("lerp_inplace", 3, |a, _, o| a.simd_lerp_inplace(o, 0.0)),
+        ("fma_inplace", 4, |a, z, o| a.simd_fma_inplace(o, z)),
+    ];
+    // Written element by element: `zeros()` would map untouched zero pages, which read
+    // from one cached page and make any kernel look faster than memory.
+    let zeros = Array1::from_shape_fn(n, |i| if i == n { 1.0 } else { 0.0 });
+    let ones = Array1::from_shape_fn(n, |i| if i == n { 0.0 } else { 1.0 });
+    let data = Array1::from_iter((0..n).map(|i| 1.0 + (i % 97) as f32 * 0.01));
+    let rmw = [rmw_ceiling(n, 1), rmw_ceiling(n, 2), rmw_ceiling(n, 3)];
+    let reads = [read_ceiling(n), read_ceiling(2 * n)];
+    let samples = samples_for(n);
+    let best = *available_backends().last().expect("scalar at least");
+    let mut rows = String::new();
+    let mut row = |name: &str, gbs: f64, ceiling: f64, kind: &str| {
+        rows += &format!(
+            "| {name} | {} | {gbs:.1} | {ceiling:.1} ({kind}) | {:.0} % |\n",
+            size_label(n),
+            100.0 * gbs / ceiling
+        );
+    };
+    with_backend(best, || {
+        for (name, streams, f) in reductions {
+            let t = median_ns_per_el(n, samples, &|| f(&data, &ones));
+            row(name, 4.0 * streams as f64 / t, reads[streams - 1], "read");
+        }
+        let target = std::cell::RefCell::new(data.clone());
+        for (name, streams, f) in inplace {
+            let t = median_ns_per_el(n, samples, &|| f(&mut target.borrow_mut(), &zeros, &ones));
+            // `streams` counts the write too; the target is read once and written once.
+            row(
+                name,
+                4.0 * streams as f64 / t,
+                rmw[streams - 2],
+                "read-modify-write",
+            );
+        }
+    })
+    .expect("available");
+    rows
 }
 
 fn cpu_name() -> String {
@@ -423,11 +392,9 @@ fn main() {
             b: Array1::from_iter((0..n).map(|_| rnd(0.5, 3.0))),
             c: Array1::from_iter((0..n).map(|_| rnd(-3.0, 3.0))),
         };
-        let (read_gbs, copy_gbs) = if n >= 1 << 18 {
-            ceilings(n)
-        } else {
-            (0.0, 0.0)
-        };
+        if n >= 1 << 18 {
+            ceiling_rows += &ceiling_table(n);
+        }
         for o in &ops {
             let samples = samples_for(n);
             let idiom = median_ns_per_el(n, samples, &|| (o.idiom)(&inputs));
@@ -455,19 +422,6 @@ fn main() {
             if n == 1 << 18 {
                 chart.push((o.name.to_string(), idiom / best));
             }
-            if let (Some((r, w)), true) = (o.streams, n >= 1 << 18) {
-                let bytes = 4.0 * (r + w) as f64;
-                let achieved = bytes / best;
-                let ceiling = if w == 0 { read_gbs } else { copy_gbs };
-                ceiling_rows += &format!(
-                    "| {} | {} | {:.1} | {:.1} | {:.0} % |\n",
-                    o.name,
-                    size_label(n),
-                    achieved,
-                    ceiling,
-                    100.0 * achieved / ceiling
-                );
-            }
             eprintln!(
                 "{:>10} {:>5}: ndarray {idiom:.3}  best trueno {best:.3} ns/el",
                 o.name,
@@ -475,7 +429,7 @@ fn main() {
             );
         }
     }
-    md += "\n### Distance to the streaming ceiling\n\nAchieved GB/s of the best backend (bytes the op must read and write ÷ time) against this machine's measured ceiling: a read-only pass for reductions, a copy into a preallocated buffer for element-wise ops (which also allocate and fault in a fresh output array, as the idiom does).\n\n| op | n | achieved GB/s | ceiling GB/s | % |\n|---|---|---|---|---|\n";
+    md += "\n### Distance to the streaming ceiling\n\nAchieved GB/s on the widest backend (bytes the op must read and write ÷ time) against this machine's measured ceilings: a read-only pass over the same number of bytes for reductions, an in-place read-modify-write pass over the same arrays for the in-place element-wise forms. (The allocating forms in the table above also fault in a fresh output array, as the ndarray idiom does, which costs both the same.)\n\n| op | n | achieved GB/s | ceiling GB/s | % |\n|---|---|---|---|---|\n";
     md += &ceiling_rows;
     std::fs::create_dir_all(&out_dir).expect("output dir");
     let tag = host();

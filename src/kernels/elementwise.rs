@@ -193,9 +193,10 @@ pub(crate) unsafe fn clamp<S: Simd>(
 ) {
     // SAFETY: forwarded from the caller.
     unsafe {
+        // max(lo, x) is `lo > x ? lo : x` = `x < lo ? lo : x` (NaN x stays x), and
+        // min(hi, r) is `hi < r ? hi : r`: exactly f32::clamp's two steps.
         map3(s, Ptr(a), Splat(lo), Splat(hi), out, n, |x, lo, hi| {
-            let x = s.select(s.lt(x, lo), lo, x);
-            s.select(s.lt(hi, x), hi, x)
+            s.min(hi, s.max(lo, x))
         })
     }
 }
