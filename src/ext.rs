@@ -4,8 +4,9 @@
 use crate::backend::kernels;
 use crate::kernels::elementwise::binop;
 use crate::kernels::reduce::ARG_BLOCK;
-use crate::kernels::{Kernels, Partials};
+use crate::kernels::{Extreme, Kernels, Partials};
 use crate::layout::{for_each_logical_chunk, for_each_run, Run, Strided};
+use crate::parallel;
 use crate::MinMaxError;
 use ndarray::{
     Array, ArrayBase, ArrayRef, ArrayView, Axis, Data, DimMax, Dimension, ErrorKind, RemoveAxis,
@@ -67,7 +68,7 @@ fn map_new<D: Dimension, const K: usize>(
     dim: D,
     splat_ok: bool,
     inputs: [ArrayView<'_, f32, D>; K],
-    mut f: impl FnMut([Run; K], *mut f32, usize),
+    f: impl Fn([Run; K], *mut f32, usize) + Sync,
 ) -> Array<f32, D> {
     let all_c = inputs.iter().all(|v| v.is_standard_layout());
     let all_f = !all_c && dim.ndim() > 1 && inputs.iter().all(|v| v.t().is_standard_layout());
@@ -81,7 +82,7 @@ fn map_new<D: Dimension, const K: usize>(
         let len = out.len();
         if len > 0 {
             let runs = inputs.map(|v| Run::Mem(v.as_ptr()));
-            f(runs, out_ptr, len);
+            parallel::map_runs(runs, out_ptr, len, &f);
         }
     } else {
         let strides = out.strides().to_vec();
@@ -101,7 +102,7 @@ fn map_inplace<D: Dimension, const K: usize>(
     target: &mut ArrayRef<f32, D>,
     splat_ok: bool,
     others: [ArrayView<'_, f32, D>; K],
-    mut f: impl FnMut(*const f32, [Run; K], *mut f32, usize),
+    f: impl Fn(*const f32, [Run; K], *mut f32, usize) + Sync,
 ) {
     let strides = target.strides().to_vec();
     let same_layout = others.iter().all(|v| v.strides() == &strides[..]);
@@ -120,7 +121,7 @@ fn map_inplace<D: Dimension, const K: usize>(
         let runs = others.map(|v| Run::Mem(lowest(&v)));
         let t = target.as_slice_memory_order_mut().expect("checked above");
         let p = t.as_mut_ptr();
-        f(p, runs, p, len);
+        parallel::map_runs(runs, p, len, &|runs, out, n| f(out, runs, out, n));
         return;
     }
     let shape = target.shape().to_vec();
@@ -173,13 +174,13 @@ fn mem(run: Run) -> *const f32 {
     }
 }
 
-/// Sums a reduction over `views` in the canonical order: one kernel call over memory
-/// order when they share a contiguous layout, else logical-order chunks.
+/// Sums a reduction over `views` in the canonical order: over memory order when they
+/// share a contiguous layout (split over threads with the `parallel` feature), else in
+/// logical-order chunks. `feed` adds the terms of equal-length slices to the state.
 fn reduce<D: Dimension, const K: usize>(
     views: [ArrayView<'_, f32, D>; K],
-    mut feed: impl FnMut([*const f32; K], usize, &mut Partials),
+    feed: impl Fn([&[f32]; K], &mut Partials) + Sync,
 ) -> f32 {
-    let mut acc = Partials::default();
     let strides = views[0].strides().to_vec();
     let slices: Option<Vec<&[f32]>> = if views.iter().all(|v| v.strides() == &strides[..]) {
         views.iter().map(|v| v.as_slice_memory_order()).collect()
@@ -187,16 +188,33 @@ fn reduce<D: Dimension, const K: usize>(
         None
     };
     match slices {
-        Some(s) => feed(
-            core::array::from_fn(|k| s[k].as_ptr()),
-            s[0].len(),
-            &mut acc,
-        ),
-        None => for_each_logical_chunk(views, |chunk| {
-            feed(chunk.map(|c| c.as_ptr()), chunk[0].len(), &mut acc)
-        }),
+        Some(s) => parallel::pairwise(s[0].len(), &|start, n, acc| {
+            feed(core::array::from_fn(|k| &s[k][start..start + n]), acc)
+        })
+        .total(),
+        None => {
+            let mut acc = Partials::default();
+            for_each_logical_chunk(views, |chunk| feed(chunk, &mut acc));
+            acc.total()
+        }
     }
-    acc.total()
+}
+
+/// The extreme of `data` with NaN reported apart, split over threads when large.
+fn extreme_of(data: &[f32], kernel: unsafe fn(*const f32, usize) -> Extreme, max: bool) -> Extreme {
+    parallel::fold_chunks(
+        data.len(),
+        // SAFETY: the chunk lies inside `data`.
+        &|start, n| unsafe { kernel(data[start..start + n].as_ptr(), n) },
+        |a, b| Extreme {
+            value: if (max && b.value > a.value) || (!max && b.value < a.value) {
+                b.value
+            } else {
+                a.value
+            },
+            nan: a.nan || b.nan,
+        },
+    )
 }
 
 /// The elements of `view` as one slice: itself when contiguous, else a logical-order copy.
@@ -624,7 +642,7 @@ where
 /// A unary kernel over a new array.
 fn unary_new<D: Dimension>(
     a: &ArrayRef<f32, D>,
-    kernel: impl Fn(*const f32, *mut f32, usize),
+    kernel: impl Fn(*const f32, *mut f32, usize) + Sync,
 ) -> Array<f32, D> {
     map_new(a.raw_dim(), false, [a.view()], |[x], out, n| {
         kernel(mem(x), out, n)
@@ -633,7 +651,7 @@ fn unary_new<D: Dimension>(
 
 fn unary_inplace<D: Dimension>(
     a: &mut ArrayRef<f32, D>,
-    kernel: impl Fn(*const f32, *mut f32, usize),
+    kernel: impl Fn(*const f32, *mut f32, usize) + Sync,
 ) {
     map_inplace(a, false, [], |x, [], out, n| kernel(x, out, n))
 }
@@ -660,9 +678,10 @@ fn extreme_value<D: Dimension>(a: &ArrayRef<f32, D>, which: Which) -> Result<f32
     }
     let k = kernels();
     let data = contiguous(a);
-    let f = if which == Which::Max { k.max } else { k.min };
-    // SAFETY: `data` is a valid slice.
-    let e = unsafe { f(data.as_ptr(), data.len()) };
+    let e = match which {
+        Which::Max => extreme_of(&data, k.max, true),
+        Which::Min => extreme_of(&data, k.min, false),
+    };
     if e.nan {
         Err(MinMaxError::UndefinedOrder)
     } else {
@@ -696,13 +715,40 @@ fn arg_extreme<D: Dimension>(
         return Err(MinMaxError::EmptyInput);
     }
     let k = kernels();
-    let f = if which == Which::Max {
-        k.max_block
-    } else {
-        k.min_block
+    let (f, max) = match which {
+        Which::Max => (k.max_block, true),
+        Which::Min => (k.min_block, false),
     };
-    // SAFETY: `data` is a valid slice.
-    let (e, start) = unsafe { f(data.as_ptr(), data.len()) };
+    let (e, start) = parallel::fold_chunks(
+        data.len(),
+        &|start, n| {
+            // SAFETY: the chunk lies inside `data`.
+            let (e, block) = unsafe { f(data[start..start + n].as_ptr(), n) };
+            (e, start + block)
+        },
+        // Chunks come in index order: a later one wins only when strictly better.
+        |(a, ia), (b, ib)| {
+            let better = (max && b.value > a.value) || (!max && b.value < a.value);
+            let nan = a.nan || b.nan;
+            if better {
+                (
+                    Extreme {
+                        value: b.value,
+                        nan,
+                    },
+                    ib,
+                )
+            } else {
+                (
+                    Extreme {
+                        value: a.value,
+                        nan,
+                    },
+                    ia,
+                )
+            }
+        },
+    );
     if e.nan {
         return Err(MinMaxError::UndefinedOrder);
     }
@@ -725,10 +771,11 @@ fn value_extreme<D: Dimension>(a: &ArrayRef<f32, D>, which: Which) -> Result<f32
 fn norm_l2_of(data: &[f32]) -> f32 {
     let k = kernels();
     let sum_squares = |scale: f32| {
-        let mut acc = Partials::default();
-        // SAFETY: `data` is a valid slice.
-        unsafe { (k.sum_squares)(data.as_ptr(), data.len(), scale, &mut acc) };
-        acc.total()
+        parallel::pairwise(data.len(), &|start, n, acc| {
+            // SAFETY: the range lies inside `data`.
+            unsafe { (k.sum_squares)(data[start..].as_ptr(), n, scale, acc) }
+        })
+        .total()
     };
     let ss = sum_squares(1.0);
     // Fast path: no overflow, and small enough squares lost to underflow cannot matter
@@ -739,8 +786,7 @@ fn norm_l2_of(data: &[f32]) -> f32 {
     {
         return ss.sqrt();
     }
-    // SAFETY: `data` is a valid slice.
-    let m = unsafe { (k.max_abs)(data.as_ptr(), data.len()) };
+    let m = extreme_of(data, k.max_abs, true);
     if m.nan {
         return f32::NAN;
     }
@@ -857,24 +903,26 @@ impl<D: Dimension> TruenoExt for ArrayRef<f32, D> {
 
     fn simd_sum(&self) -> f32 {
         let k = kernels();
-        // SAFETY (closure): runs are valid for `n` values.
-        reduce([self.view()], |[x], n, acc| unsafe { (k.sum)(x, n, acc) })
+        // SAFETY (closure): the slices are valid and of equal length.
+        reduce([self.view()], |[x], acc| unsafe {
+            (k.sum)(x.as_ptr(), x.len(), acc)
+        })
     }
 
     fn simd_dot<S2: Data<Elem = f32>>(&self, b: &ArrayBase<S2, D>) -> f32 {
         assert_same_shape("simd_dot", self.shape(), b.shape());
         let k = kernels();
-        // SAFETY (closure): runs are valid for `n` values.
-        reduce([self.view(), b.view()], |[x, y], n, acc| unsafe {
-            (k.dot)(x, y, n, acc)
+        // SAFETY (closure): the slices are valid and of equal length.
+        reduce([self.view(), b.view()], |[x, y], acc| unsafe {
+            (k.dot)(x.as_ptr(), y.as_ptr(), x.len(), acc)
         })
     }
 
     fn simd_norm_l1(&self) -> f32 {
         let k = kernels();
-        // SAFETY (closure): runs are valid for `n` values.
-        reduce([self.view()], |[x], n, acc| unsafe {
-            (k.norm_l1)(x, n, acc)
+        // SAFETY (closure): the slices are valid and of equal length.
+        reduce([self.view()], |[x], acc| unsafe {
+            (k.norm_l1)(x.as_ptr(), x.len(), acc)
         })
     }
 
@@ -884,8 +932,7 @@ impl<D: Dimension> TruenoExt for ArrayRef<f32, D> {
 
     fn simd_norm_linf(&self) -> f32 {
         let data = contiguous(self);
-        // SAFETY: `data` is a valid slice.
-        let e = unsafe { (kernels().max_abs)(data.as_ptr(), data.len()) };
+        let e = extreme_of(&data, kernels().max_abs, true);
         if e.nan {
             f32::NAN
         } else if data.is_empty() {

@@ -50,6 +50,7 @@ mod error;
 mod ext;
 mod kernels;
 mod layout;
+mod parallel;
 
 pub use backend::{available_backends, backend, with_backend, Backend};
 pub use error::{MinMaxError, UnsupportedBackend};

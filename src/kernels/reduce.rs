@@ -48,16 +48,35 @@ impl Partials {
     /// Adds one block's lane sums, combining equal-sized groups as a binary counter does.
     #[inline(always)]
     pub(crate) fn push(&mut self, block: [f32; VLANES]) {
-        let mut carry = block;
-        let mut level = 0;
-        let mut count = self.blocks;
+        self.push_level(0, block);
+    }
+
+    /// Adds the lane sums of `2^level` blocks (a subtree of the canonical order); the
+    /// blocks seen so far must be a multiple of `2^level`.
+    #[inline(always)]
+    pub(crate) fn push_level(&mut self, level: u32, lanes: [f32; VLANES]) {
+        let unit = 1u64 << level;
+        debug_assert_eq!(self.blocks % unit, 0);
+        let mut carry = lanes;
+        let mut level = level as usize;
+        let mut count = self.blocks >> level;
         while count & 1 == 1 {
             carry = add_lanes(&self.levels[level], &carry);
             level += 1;
             count >>= 1;
         }
         self.levels[level] = carry;
-        self.blocks += 1;
+        self.blocks += unit;
+    }
+
+    /// The lane sums of exactly `2^level` blocks fed into a fresh state.
+    pub(crate) fn subtree(&self, level: u32) -> [f32; VLANES] {
+        assert_eq!(
+            self.blocks,
+            1 << level,
+            "a subtree is a full power-of-two group"
+        );
+        self.levels[level as usize]
     }
 
     /// The total: remaining groups combined from the latest (smallest) to the earliest,
