@@ -8,4 +8,4 @@ python3 -c "import numpy, scipy" 2>/dev/null || python3 -m pip install -q numpy 
 # One thread for NumPy/BLAS; OPENBLAS_CORETYPE slows a current NumPy (see env notes).
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
-cargo run --release --example report -- "$@"
+cargo run --release --features parallel --example report -- "$@"

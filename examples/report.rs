@@ -263,6 +263,69 @@ fn ceiling_table(n: usize) -> String {
     rows
 }
 
+/// Scaling of the `parallel` feature at 16 M elements over 1, 2, 4, … threads.
+#[cfg(feature = "parallel")]
+fn scaling_table() -> String {
+    type Case = (&'static str, fn(&mut Array1<f32>, &Array1<f32>));
+    let n = 1 << 24;
+    let a = Array1::from_shape_fn(n, |i| ((i % 1013) as f32 - 500.0) * 0.01);
+    let b = Array1::from_shape_fn(n, |i| 1.0 + (i % 7) as f32 * 0.125);
+    let cases: [Case; 6] = [
+        ("add", |a, b| {
+            black_box(a.simd_add(b));
+        }),
+        ("add_assign", |a, b| a.simd_add_assign(b)),
+        ("sum", |a, _| {
+            black_box(a.simd_sum());
+        }),
+        ("dot", |a, b| {
+            black_box(a.simd_dot(b));
+        }),
+        ("norm_l2", |a, _| {
+            black_box(a.simd_norm_l2());
+        }),
+        ("argmax", |a, _| {
+            black_box(a.simd_argmax().ok());
+        }),
+    ];
+    let max_threads = std::thread::available_parallelism()
+        .map(|t| t.get())
+        .unwrap_or(1);
+    let counts: Vec<usize> = (0..)
+        .map(|k| 1 << k)
+        .take_while(|&t| t <= max_threads)
+        .collect();
+    let mut md = format!("\n### `parallel` feature: scaling at 16 M elements\n\nns per element (speedup over 1 thread); results are bit-identical for every thread count.\n\n| op |{}\n|---|{}\n",
+        counts.iter().map(|t| format!(" {t} thr |")).collect::<String>(),
+        counts.iter().map(|_| "---|").collect::<String>());
+    for (name, f) in cases {
+        let target = std::sync::Mutex::new(a.clone());
+        md += &format!("| {name} |");
+        let mut base = 0.0;
+        for &t in &counts {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(t)
+                .build()
+                .expect("pool");
+            let ns = pool.install(|| {
+                median_ns_per_el(n, 9, &|| f(&mut target.lock().expect("not poisoned"), &b))
+            });
+            if t == 1 {
+                base = ns;
+            }
+            md += &format!(" {ns:.3} ({:.1}×) |", base / ns);
+        }
+        md += "\n";
+        eprintln!("scaling {name} done");
+    }
+    md
+}
+
+#[cfg(not(feature = "parallel"))]
+fn scaling_table() -> String {
+    String::from("\n(Build with `--features parallel` for the thread-scaling table.)\n")
+}
+
 fn cpu_name() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -431,6 +494,9 @@ fn main() {
     }
     md += "\n### Distance to the streaming ceiling\n\nAchieved GB/s on the widest backend (bytes the op must read and write ÷ time) against this machine's measured ceilings: a read-only pass over the same number of bytes for reductions, an in-place read-modify-write pass over the same arrays for the in-place element-wise forms. (The allocating forms in the table above also fault in a fresh output array, as the ndarray idiom does, which costs both the same.)\n\n| op | n | achieved GB/s | ceiling GB/s | % |\n|---|---|---|---|---|\n";
     md += &ceiling_rows;
+    if !args.iter().any(|a| a == "--no-scaling") {
+        md += &scaling_table();
+    }
     std::fs::create_dir_all(&out_dir).expect("output dir");
     let tag = host();
     let md_path = format!("{out_dir}/report-{tag}.md");

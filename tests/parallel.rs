@@ -9,7 +9,10 @@ use ndarray::Array1;
 use trueno::{available_backends, with_backend, TruenoExt};
 
 fn pool(threads: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap()
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
 }
 
 #[derive(Debug)]
@@ -34,7 +37,11 @@ fn all(a: &Array1<f32>, b: &Array1<f32>) -> All {
             (a * 1e-30f32).simd_norm_l2(),
         ],
         args: vec![a.simd_argmax(), a.simd_argmin()],
-        arrays: vec![a.simd_add(b).to_vec(), a.simd_clamp(-0.5, 0.5).to_vec(), inplace.to_vec()],
+        arrays: vec![
+            a.simd_add(b).to_vec(),
+            a.simd_clamp(-0.5, 0.5).to_vec(),
+            inplace.to_vec(),
+        ],
     }
 }
 
@@ -49,7 +56,10 @@ fn split_results_equal_one_thread() {
             for threads in [2, 3, 8] {
                 let many = pool(threads).install(|| with_backend(backend, || all(&a, &b)).unwrap());
                 for (i, (x, y)) in many.scalars.iter().zip(&one.scalars).enumerate() {
-                    assert!(same(*x, *y), "{backend} n={n} threads={threads} scalar {i}: {x:e} vs {y:e}");
+                    assert!(
+                        same(*x, *y),
+                        "{backend} n={n} threads={threads} scalar {i}: {x:e} vs {y:e}"
+                    );
                 }
                 assert_eq!(many.args, one.args, "{backend} n={n} threads={threads}");
                 for (x, y) in many.arrays.iter().zip(&one.arrays) {
