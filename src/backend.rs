@@ -139,27 +139,29 @@ fn best_available() -> Backend {
 
 /// The process-wide default: `TRUENO_BACKEND` if set and usable, else the best one.
 fn process_default() -> (Backend, &'static Kernels) {
-    static DEFAULT: OnceLock<Backend> = OnceLock::new();
-    let backend = *DEFAULT.get_or_init(|| match std::env::var("TRUENO_BACKEND") {
-        Err(_) => best_available(),
-        Ok(value) => match value.parse::<Backend>() {
-            Ok(b) if b.is_available() => b,
-            Ok(b) => {
-                let best = best_available();
-                eprintln!("trueno: TRUENO_BACKEND={b} is not available on this CPU; using {best}");
-                best
-            }
-            Err(msg) => {
-                let best = best_available();
-                eprintln!("trueno: TRUENO_BACKEND: {msg}; using {best}");
-                best
-            }
-        },
-    });
-    (
-        backend,
-        backend.kernels().expect("the default backend is available"),
-    )
+    static DEFAULT: OnceLock<(Backend, &'static Kernels)> = OnceLock::new();
+    *DEFAULT.get_or_init(|| {
+        let backend = match std::env::var("TRUENO_BACKEND") {
+            Err(_) => best_available(),
+            Ok(value) => match value.parse::<Backend>() {
+                Ok(b) if b.is_available() => b,
+                Ok(b) => {
+                    let best = best_available();
+                    eprintln!(
+                        "trueno: TRUENO_BACKEND={b} is not available on this CPU; using {best}"
+                    );
+                    best
+                }
+                Err(msg) => {
+                    let best = best_available();
+                    eprintln!("trueno: TRUENO_BACKEND: {msg}; using {best}");
+                    best
+                }
+            },
+        };
+        let table = backend.kernels().expect("the default backend is available");
+        (backend, table)
+    })
 }
 
 thread_local! {

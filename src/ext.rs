@@ -104,8 +104,7 @@ fn map_inplace<D: Dimension, const K: usize>(
     others: [ArrayView<'_, f32, D>; K],
     f: impl Fn(*const f32, [Run; K], *mut f32, usize) + Sync,
 ) {
-    let strides = target.strides().to_vec();
-    let same_layout = others.iter().all(|v| v.strides() == &strides[..]);
+    let same_layout = others.iter().all(|v| v.strides() == target.strides());
     if same_layout && target.as_slice_memory_order().is_some() {
         let len = target.len();
         if len == 0 {
@@ -125,6 +124,7 @@ fn map_inplace<D: Dimension, const K: usize>(
         return;
     }
     let shape = target.shape().to_vec();
+    let strides = target.strides().to_vec();
     let out_ptr = target.as_mut_ptr();
     let operands: [Strided<'_>; K] = core::array::from_fn(|k| Strided::of(&others[k]));
     // SAFETY: `target` and the broadcast operands have shape `shape`; `f` reads the
@@ -181,17 +181,20 @@ fn reduce<D: Dimension, const K: usize>(
     views: [ArrayView<'_, f32, D>; K],
     feed: impl Fn([&[f32]; K], &mut Partials) + Sync,
 ) -> f32 {
-    let strides = views[0].strides().to_vec();
-    let slices: Option<Vec<&[f32]>> = if views.iter().all(|v| v.strides() == &strides[..]) {
-        views.iter().map(|v| v.as_slice_memory_order()).collect()
+    let same_strides = views.iter().all(|v| v.strides() == views[0].strides());
+    let slices: Option<[&[f32]; K]> = if same_strides {
+        let found = views.each_ref().map(|v| v.as_slice_memory_order());
+        found
+            .iter()
+            .all(Option::is_some)
+            .then(|| found.map(|s| s.unwrap_or_default()))
     } else {
         None
     };
     match slices {
-        Some(s) => parallel::pairwise(s[0].len(), &|start, n, acc| {
+        Some(s) => parallel::pairwise_total(s[0].len(), &|start, n, acc| {
             feed(core::array::from_fn(|k| &s[k][start..start + n]), acc)
-        })
-        .total(),
+        }),
         None => {
             let mut acc = Partials::default();
             for_each_logical_chunk(views, |chunk| feed(chunk, &mut acc));
@@ -771,11 +774,10 @@ fn value_extreme<D: Dimension>(a: &ArrayRef<f32, D>, which: Which) -> Result<f32
 fn norm_l2_of(data: &[f32]) -> f32 {
     let k = kernels();
     let sum_squares = |scale: f32| {
-        parallel::pairwise(data.len(), &|start, n, acc| {
+        parallel::pairwise_total(data.len(), &|start, n, acc| {
             // SAFETY: the range lies inside `data`.
             unsafe { (k.sum_squares)(data[start..].as_ptr(), n, scale, acc) }
         })
-        .total()
     };
     let ss = sum_squares(1.0);
     // Fast path: no overflow, and small enough squares lost to underflow cannot matter

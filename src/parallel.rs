@@ -95,17 +95,18 @@ pub(crate) fn map_runs<const K: usize>(
     });
 }
 
-/// A pairwise reduction of `0..len`: `feed(start, n, acc)` adds elements `start..start+n`.
-/// Chunks are whole subtrees of `BLOCK << level` elements, so the result has the bits of
-/// a single `feed(0, len, acc)`.
-pub(crate) fn pairwise(
+/// The total of a pairwise reduction of `0..len`: `feed(start, n, acc)` adds elements
+/// `start..start+n`. Chunks are whole subtrees of `BLOCK << level` elements, so the result
+/// has the bits of a single `feed(0, len, acc)`. (The state stays in this frame: it is
+/// large, and moving it would cost more than summing a short array.)
+pub(crate) fn pairwise_total(
     len: usize,
     feed: &(impl Fn(usize, usize, &mut Partials) + Sync),
-) -> Partials {
+) -> f32 {
     let mut acc = Partials::default();
     let Some((_, chunk)) = chunking(len, BLOCK) else {
         feed(0, len, &mut acc);
-        return acc;
+        return acc.total();
     };
     let level = (chunk / BLOCK).ilog2();
     let chunk = BLOCK << level;
@@ -119,7 +120,7 @@ pub(crate) fn pairwise(
         acc.push_level(level, lanes);
     }
     feed(full * chunk, len - full * chunk, &mut acc);
-    acc
+    acc.total()
 }
 
 /// Splits `0..len` at multiples of [`ARG_BLOCK`], computes `part(start, n)` for each chunk

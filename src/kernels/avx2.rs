@@ -17,6 +17,18 @@ impl Avx2 {
     }
 }
 
+/// Lanes `0..len` set (all bits), the others clear.
+#[inline(always)]
+fn tail_mask(len: usize) -> __m256i {
+    // SAFETY: register-only AVX2 operations; only reached through an `Avx2` token.
+    unsafe {
+        _mm256_cmpgt_epi32(
+            _mm256_set1_epi32(len as i32),
+            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+        )
+    }
+}
+
 impl Simd for Avx2 {
     const LANES: usize = 8;
     type V = __m256;
@@ -31,6 +43,24 @@ impl Simd for Avx2 {
     unsafe fn store(self, p: *mut f32, v: __m256) {
         // SAFETY: the caller guarantees 8 writable values; the token proves AVX.
         unsafe { _mm256_storeu_ps(p, v) }
+    }
+    #[inline(always)]
+    unsafe fn load_partial(self, p: *const f32, len: usize, fill: f32) -> __m256 {
+        // SAFETY: masked-off lanes are neither read nor faulted on (vmaskmovps); the
+        // caller guarantees the `len` enabled ones are readable.
+        unsafe {
+            let mask = tail_mask(len);
+            _mm256_blendv_ps(
+                _mm256_set1_ps(fill),
+                _mm256_maskload_ps(p, mask),
+                _mm256_castsi256_ps(mask),
+            )
+        }
+    }
+    #[inline(always)]
+    unsafe fn store_partial(self, p: *mut f32, len: usize, v: __m256) {
+        // SAFETY: masked-off lanes are not written; the caller guarantees `len` writable.
+        unsafe { _mm256_maskstore_ps(p, tail_mask(len), v) }
     }
     #[inline(always)]
     fn splat(self, x: f32) -> __m256 {

@@ -46,6 +46,19 @@ impl Simd for Avx512 {
         unsafe { _mm512_storeu_ps(p, v) }
     }
     #[inline(always)]
+    unsafe fn load_partial(self, p: *const f32, len: usize, fill: f32) -> __m512 {
+        let k = if len >= 16 { 0xffff } else { (1u16 << len) - 1 };
+        // SAFETY: masked-off lanes are neither read nor faulted on; the caller
+        // guarantees the `len` enabled ones are readable.
+        unsafe { _mm512_mask_loadu_ps(_mm512_set1_ps(fill), k, p) }
+    }
+    #[inline(always)]
+    unsafe fn store_partial(self, p: *mut f32, len: usize, v: __m512) {
+        let k = if len >= 16 { 0xffff } else { (1u16 << len) - 1 };
+        // SAFETY: masked-off lanes are not written; the caller guarantees `len` writable.
+        unsafe { _mm512_mask_storeu_ps(p, k, v) }
+    }
+    #[inline(always)]
     fn splat(self, x: f32) -> __m512 {
         // SAFETY: the token proves AVX-512F; register-only operation.
         unsafe { _mm512_set1_ps(x) }

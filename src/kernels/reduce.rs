@@ -14,6 +14,7 @@
 //! indices only, never on the vector width.
 
 use super::simd::{load_partial, Simd};
+use core::mem::MaybeUninit;
 
 /// Number of virtual lanes of the canonical order.
 pub(crate) const VLANES: usize = 32;
@@ -24,16 +25,18 @@ pub(crate) const BLOCK: usize = VLANES * 16;
 ///
 /// Feeding it several runs of a multiple of [`BLOCK`] values followed by one final run of
 /// any length gives the same bits as one run over all values.
-#[derive(Clone)]
 pub(crate) struct Partials {
-    levels: [[f32; VLANES]; 64],
+    /// `levels[l]` holds the lane sums of a group of `2^l` blocks exactly when bit `l`
+    /// of `blocks` is set (a binary counter); other entries are never read, so they are
+    /// left uninitialised and a fresh state costs nothing to create.
+    levels: [MaybeUninit<[f32; VLANES]>; 64],
     blocks: u64,
 }
 
 impl Default for Partials {
     fn default() -> Self {
         Partials {
-            levels: [[0.0; VLANES]; 64],
+            levels: [const { MaybeUninit::uninit() }; 64],
             blocks: 0,
         }
     }
@@ -44,7 +47,26 @@ fn add_lanes(a: &[f32; VLANES], b: &[f32; VLANES]) -> [f32; VLANES] {
     core::array::from_fn(|j| a[j] + b[j])
 }
 
+/// `lanes[j] += lanes[j + H]` for `j < H`.
+#[inline(always)]
+fn fold_half<const H: usize>(lanes: &mut [f32; VLANES]) {
+    for j in 0..H {
+        lanes[j] += lanes[j + H];
+    }
+}
+
 impl Partials {
+    /// The group at `level`; its bit in `blocks` must be set.
+    #[inline(always)]
+    fn level(&self, level: usize) -> &[f32; VLANES] {
+        assert!(
+            (self.blocks >> level) & 1 == 1,
+            "level {level} holds no group"
+        );
+        // SAFETY: a set bit means `push_level` wrote this entry (the counter invariant).
+        unsafe { self.levels[level].assume_init_ref() }
+    }
+
     /// Adds one block's lane sums, combining equal-sized groups as a binary counter does.
     #[inline(always)]
     pub(crate) fn push(&mut self, block: [f32; VLANES]) {
@@ -59,13 +81,11 @@ impl Partials {
         debug_assert_eq!(self.blocks % unit, 0);
         let mut carry = lanes;
         let mut level = level as usize;
-        let mut count = self.blocks >> level;
-        while count & 1 == 1 {
-            carry = add_lanes(&self.levels[level], &carry);
+        while (self.blocks >> level) & 1 == 1 {
+            carry = add_lanes(self.level(level), &carry);
             level += 1;
-            count >>= 1;
         }
-        self.levels[level] = carry;
+        self.levels[level] = MaybeUninit::new(carry);
         self.blocks += unit;
     }
 
@@ -76,7 +96,7 @@ impl Partials {
             1 << level,
             "a subtree is a full power-of-two group"
         );
-        self.levels[level as usize]
+        *self.level(level as usize)
     }
 
     /// The total: remaining groups combined from the latest (smallest) to the earliest,
@@ -84,23 +104,23 @@ impl Partials {
     pub(crate) fn total(&self) -> f32 {
         let mut lanes = [0.0f32; VLANES];
         let mut seen = false;
-        for level in 0..64 {
-            if (self.blocks >> level) & 1 == 1 {
-                lanes = if seen {
-                    add_lanes(&self.levels[level], &lanes)
-                } else {
-                    self.levels[level]
-                };
-                seen = true;
-            }
+        let mut bits = self.blocks;
+        while bits != 0 {
+            let level = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            lanes = if seen {
+                add_lanes(self.level(level), &lanes)
+            } else {
+                *self.level(level)
+            };
+            seen = true;
         }
-        let mut half = VLANES / 2;
-        while half > 0 {
-            for j in 0..half {
-                lanes[j] += lanes[j + half];
-            }
-            half /= 2;
-        }
+        // Fold by halves with constant trip counts, so it compiles to a few vector adds.
+        fold_half::<16>(&mut lanes);
+        fold_half::<8>(&mut lanes);
+        fold_half::<4>(&mut lanes);
+        fold_half::<2>(&mut lanes);
+        fold_half::<1>(&mut lanes);
         lanes[0]
     }
 }

@@ -30,6 +30,38 @@ pub(crate) trait Simd: Copy {
     /// `p..p+LANES` must be writable.
     unsafe fn store(self, p: *mut f32, v: Self::V);
 
+    /// Loads `len <= LANES` values from `p`; the other lanes hold `fill`. The default
+    /// goes through a stack buffer; ISAs with masked loads override it.
+    ///
+    /// # Safety
+    /// `p..p+len` must be readable.
+    #[inline(always)]
+    unsafe fn load_partial(self, p: *const f32, len: usize, fill: f32) -> Self::V {
+        let mut buf = [fill; 16];
+        // SAFETY: the caller guarantees `len` readable values at `p`, and `len <= 16`.
+        unsafe {
+            for (i, slot) in buf.iter_mut().enumerate().take(len) {
+                *slot = *p.add(i);
+            }
+            self.load(buf.as_ptr())
+        }
+    }
+    /// Stores the first `len <= LANES` lanes of `v` to `p`.
+    ///
+    /// # Safety
+    /// `p..p+len` must be writable.
+    #[inline(always)]
+    unsafe fn store_partial(self, p: *mut f32, len: usize, v: Self::V) {
+        let mut buf = [0.0f32; 16];
+        // SAFETY: `buf` holds 16 >= LANES values; the caller guarantees `len` at `p`.
+        unsafe {
+            self.store(buf.as_mut_ptr(), v);
+            for (i, value) in buf.iter().enumerate().take(len) {
+                *p.add(i) = *value;
+            }
+        }
+    }
+
     fn splat(self, x: f32) -> Self::V;
     fn add(self, a: Self::V, b: Self::V) -> Self::V;
     fn sub(self, a: Self::V, b: Self::V) -> Self::V;
@@ -85,30 +117,22 @@ pub(crate) trait Simd: Copy {
     }
 }
 
-/// Copies `len < LANES` values from `p` into a vector whose other lanes hold `fill`.
+/// Loads `len <= LANES` values from `p`, the other lanes holding `fill`.
 ///
 /// # Safety
 /// `p..p+len` must be readable and `len <= S::LANES`.
 #[inline(always)]
 pub(crate) unsafe fn load_partial<S: Simd>(s: S, p: *const f32, len: usize, fill: f32) -> S::V {
-    let mut buf = [fill; 16];
-    // SAFETY: the caller guarantees `len` readable values at `p`, and `len <= 16`.
-    unsafe {
-        core::ptr::copy_nonoverlapping(p, buf.as_mut_ptr(), len);
-        s.load(buf.as_ptr())
-    }
+    // SAFETY: forwarded from the caller.
+    unsafe { s.load_partial(p, len, fill) }
 }
 
-/// Stores the first `len < LANES` lanes of `v` to `p`.
+/// Stores the first `len <= LANES` lanes of `v` to `p`.
 ///
 /// # Safety
 /// `p..p+len` must be writable and `len <= S::LANES`.
 #[inline(always)]
 pub(crate) unsafe fn store_partial<S: Simd>(s: S, p: *mut f32, len: usize, v: S::V) {
-    let mut buf = [0.0f32; 16];
-    // SAFETY: `buf` holds 16 >= LANES values; the caller guarantees `len` writable at `p`.
-    unsafe {
-        s.store(buf.as_mut_ptr(), v);
-        core::ptr::copy_nonoverlapping(buf.as_ptr(), p, len);
-    }
+    // SAFETY: forwarded from the caller.
+    unsafe { s.store_partial(p, len, v) }
 }
