@@ -1,0 +1,180 @@
+//! Element-wise plumbing: new arrays and in-place updates computed run by run by the
+//! kernel table, for any shape, layout and broadcast.
+
+use super::shape::{broadcast_to, co_broadcast};
+use crate::backend::kernels;
+use crate::kernels::Kernels;
+use crate::layout::{for_each_run, Run, Strided};
+use crate::parallel;
+use ndarray::{Array, ArrayBase, ArrayRef, ArrayView, Data, DimMax, Dimension, ShapeBuilder};
+
+/// A new array of `dim` whose elements are computed run by run by `f` from `inputs`
+/// (already broadcast to `dim`). Written once, into uninitialised memory.
+pub(super) fn map_new<D: Dimension, const K: usize>(
+    dim: D,
+    splat_ok: bool,
+    inputs: [ArrayView<'_, f32, D>; K],
+    f: impl Fn([Run; K], *mut f32, usize) + Sync,
+) -> Array<f32, D> {
+    let all_c = inputs.iter().all(|v| v.is_standard_layout());
+    let all_f = !all_c && dim.ndim() > 1 && inputs.iter().all(|v| v.t().is_standard_layout());
+    let mut out = if all_f {
+        Array::<f32, D>::uninit(dim.f())
+    } else {
+        Array::<f32, D>::uninit(dim)
+    };
+    let out_ptr = out.as_mut_ptr() as *mut f32;
+    if all_c || all_f {
+        let len = out.len();
+        if len > 0 {
+            let runs = inputs.map(|v| Run::Mem(v.as_ptr()));
+            parallel::map_runs(runs, out_ptr, len, &f);
+        }
+    } else {
+        let strides = out.strides().to_vec();
+        let shape = out.shape().to_vec();
+        let operands: [Strided<'_>; K] = core::array::from_fn(|k| Strided::of(&inputs[k]));
+        // SAFETY: `out` and the broadcast inputs all have shape `shape`, and their
+        // strides address valid elements for every index of it.
+        unsafe { for_each_run(&shape, out_ptr, &strides, false, splat_ok, operands, f) };
+    }
+    // SAFETY: every element was written exactly once above (the runs cover the shape).
+    unsafe { out.assume_init() }
+}
+
+/// Overwrites `target` run by run with `f(target, others…)`; `others` are broadcast to
+/// `target`'s shape already.
+pub(super) fn map_inplace<D: Dimension, const K: usize>(
+    target: &mut ArrayRef<f32, D>,
+    splat_ok: bool,
+    others: [ArrayView<'_, f32, D>; K],
+    f: impl Fn(*const f32, [Run; K], *mut f32, usize) + Sync,
+) {
+    let same_layout = others.iter().all(|v| v.strides() == target.strides());
+    if same_layout && target.as_slice_memory_order().is_some() {
+        let len = target.len();
+        if len == 0 {
+            return;
+        }
+        // Every operand shares the strides of the contiguous target, so the element at
+        // memory position i of each is the same logical element.
+        let lowest = |v: &ArrayView<'_, f32, D>| {
+            v.as_slice_memory_order()
+                .expect("same strides as a contiguous array")
+                .as_ptr()
+        };
+        let runs = others.map(|v| Run::Mem(lowest(&v)));
+        let t = target.as_slice_memory_order_mut().expect("checked above");
+        let p = t.as_mut_ptr();
+        parallel::map_runs(runs, p, len, &|runs, out, n| f(out, runs, out, n));
+        return;
+    }
+    let shape = target.shape().to_vec();
+    let strides = target.strides().to_vec();
+    let out_ptr = target.as_mut_ptr();
+    let operands: [Strided<'_>; K] = core::array::from_fn(|k| Strided::of(&others[k]));
+    // SAFETY: `target` and the broadcast operands have shape `shape`; `f` reads the
+    // target's current values through `out`, which `for_each_run` stages when strided.
+    unsafe {
+        for_each_run(
+            &shape,
+            out_ptr,
+            &strides,
+            true,
+            splat_ok,
+            operands,
+            |runs, out, n| f(out, runs, out, n),
+        )
+    };
+}
+
+/// Runs one binary operator with whatever operand kinds the run has.
+///
+/// # Safety
+/// Memory runs must be readable and `out` writable for `n` values.
+pub(super) unsafe fn binary_run(k: &Kernels, op: u8, a: Run, b: Run, out: *mut f32, n: usize) {
+    let fns = &k.binary[op as usize];
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        match (a, b) {
+            (Run::Mem(a), Run::Mem(b)) => (fns.vv)(a, b, out, n),
+            (Run::Mem(a), Run::Splat(b)) => (fns.vs)(a, b, out, n),
+            (Run::Splat(a), Run::Mem(b)) => (fns.sv)(a, b, out, n),
+            (Run::Splat(a), Run::Splat(b)) => {
+                (fns.vs)(&a, b, out, 1);
+                let v = *out;
+                for i in 1..n {
+                    *out.add(i) = v;
+                }
+            }
+        }
+    }
+}
+
+/// The pointer of a memory run (runs of ops other than the binary operators are
+/// never splats: they are requested with `splat_ok = false`).
+pub(super) fn mem(run: Run) -> *const f32 {
+    match run {
+        Run::Mem(p) => p,
+        Run::Splat(_) => unreachable!("splat runs were not requested"),
+    }
+}
+
+pub(super) fn binary_new<D, E, S2>(
+    a: &ArrayRef<f32, D>,
+    b: &ArrayBase<S2, E>,
+    op: u8,
+) -> Array<f32, <D as DimMax<E>>::Output>
+where
+    D: Dimension + DimMax<E>,
+    E: Dimension,
+    S2: Data<Elem = f32>,
+{
+    let dim: <D as DimMax<E>>::Output = co_broadcast(&a.raw_dim(), &b.raw_dim());
+    let av = broadcast_to(a, &dim);
+    let bv = broadcast_to(b, &dim);
+    let k = kernels();
+    map_new(dim, true, [av, bv], |[x, y], out, n| {
+        // SAFETY: `map_new` hands out runs valid for `n` values.
+        unsafe { binary_run(k, op, x, y, out, n) }
+    })
+}
+
+pub(super) fn binary_assign<D, E, S2>(a: &mut ArrayRef<f32, D>, b: &ArrayBase<S2, E>, op: u8)
+where
+    D: Dimension,
+    E: Dimension,
+    S2: Data<Elem = f32>,
+{
+    let dim = a.raw_dim();
+    let bv = broadcast_to(b, &dim);
+    let k = kernels();
+    map_inplace(a, true, [bv], |x, [y], out, n| {
+        // SAFETY: `map_inplace` hands out runs valid for `n` values.
+        unsafe { binary_run(k, op, Run::Mem(x), y, out, n) }
+    })
+}
+
+/// A unary kernel over a new array.
+pub(super) fn unary_new<D: Dimension>(
+    a: &ArrayRef<f32, D>,
+    kernel: impl Fn(*const f32, *mut f32, usize) + Sync,
+) -> Array<f32, D> {
+    map_new(a.raw_dim(), false, [a.view()], |[x], out, n| {
+        kernel(mem(x), out, n)
+    })
+}
+
+pub(super) fn unary_inplace<D: Dimension>(
+    a: &mut ArrayRef<f32, D>,
+    kernel: impl Fn(*const f32, *mut f32, usize) + Sync,
+) {
+    map_inplace(a, false, [], |x, [], out, n| kernel(x, out, n))
+}
+
+pub(super) fn check_clamp(lo: f32, hi: f32) {
+    assert!(
+        lo <= hi,
+        "min > max, or either was NaN. min = {lo:?}, max = {hi:?}"
+    );
+}
