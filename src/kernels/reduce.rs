@@ -181,7 +181,9 @@ pub(crate) unsafe fn extreme<S: Simd, const MAX: bool>(
         }
         while i < n {
             let len = (n - i).min(l);
-            let v = map(load_partial(s, x.add(i), len, fill));
+            // Pad with a copy of a real element, not `fill`: `map` may not keep `fill`
+            // neutral (|-inf| = +inf made every max_abs with a tail +inf).
+            let v = map(load_partial(s, x.add(i), len, *x.add(i)));
             nan = s.mask_or(nan, s.is_nan(v));
             acc[0] = pick(acc[0], v);
             i += len;
