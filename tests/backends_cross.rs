@@ -141,7 +141,9 @@ fn elementwise_ops_match_scalar_bit_for_bit() {
             check(&what("lerp"), || bits(a.simd_lerp(&b, 0.3)));
             check(&what("fma"), || bits(a.simd_fma(&b, &c)));
             check(&what("relu"), || bits(a.simd_relu()));
-            check(&what("add scalar"), || bits(a.simd_add(&ndarray::arr0(1.5f32))));
+            check(&what("add scalar"), || {
+                bits(a.simd_add(&ndarray::arr0(1.5f32)))
+            });
             // And the ndarray / f32 reference itself, on the active (best) backend.
             assert!(same(
                 a.simd_add(&b).as_slice().unwrap(),
@@ -150,7 +152,10 @@ fn elementwise_ops_match_scalar_bit_for_bit() {
             let fma_ref: Vec<f32> = (0..n).map(|i| a[i].mul_add(b[i], c[i])).collect();
             assert!(same(a.simd_fma(&b, &c).as_slice().unwrap(), &fma_ref));
             let min_ref: Vec<f32> = (0..n).map(|i| a[i].clamp(-2.5, 100.0)).collect();
-            assert!(same(a.simd_clamp(-2.5, 100.0).as_slice().unwrap(), &min_ref));
+            assert!(same(
+                a.simd_clamp(-2.5, 100.0).as_slice().unwrap(),
+                &min_ref
+            ));
         }
     }
 }
@@ -203,11 +208,19 @@ fn min_max_follow_the_trait_semantics_on_nan_and_zeros() {
     // clamp is built from the trait's min/max: `a < b ? a : b` must keep -0.0 vs +0.0
     // and NaN exactly as `f32::clamp` does, which NEON's fmin/fmax and WASM's f32x4.min
     // would not.
-    let a = Array1::from(vec![-0.0f32, 0.0, f32::NAN, -0.0, 0.0, 1.0, -1.0, f32::NAN, 0.5]);
+    let a = Array1::from(vec![
+        -0.0f32,
+        0.0,
+        f32::NAN,
+        -0.0,
+        0.0,
+        1.0,
+        -1.0,
+        f32::NAN,
+        0.5,
+    ]);
     for (lo, hi) in [(0.0f32, 1.0f32), (-0.0, 0.0), (0.0, -0.0), (-1.0, -0.0)] {
-        check(&format!("clamp({lo}, {hi})"), || {
-            bits(a.simd_clamp(lo, hi))
-        });
+        check(&format!("clamp({lo}, {hi})"), || bits(a.simd_clamp(lo, hi)));
         let reference: Vec<u32> = a.iter().map(|x| key(x.clamp(lo, hi))).collect();
         assert_eq!(bits(a.simd_clamp(lo, hi)), reference);
     }
