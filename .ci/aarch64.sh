@@ -19,7 +19,7 @@ done
 if ((${#missing[@]})); then
     echo "== installing: ${missing[*]}"
     dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
-    apt-get update -q
+    apt-get update -q || echo "apt-get update reported errors; installing anyway" >&2
     apt-get install -y -q --no-install-recommends "${PKGS[@]}"
 fi
 command -v cargo >/dev/null || { echo "cargo (rustup's) not on PATH" >&2; exit 1; }
