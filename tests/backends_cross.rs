@@ -75,6 +75,12 @@ impl Rng {
             _ => (self.below(2_000_001) as f32 - 1_000_000.0) / 997.0,
         }
     }
+    /// Any finite value: random sign, exponent and significand (subnormals included).
+    fn wide(&mut self) -> f32 {
+        let bits = self.next() as u32;
+        let exp = self.below(255) as u32;
+        f32::from_bits((bits & 0x807f_ffff) | (exp << 23))
+    }
     /// Finite, NaN-free values (for the reductions that must not see NaN to be useful).
     fn finite(&mut self) -> f32 {
         let exp = self.below(40) as i32 - 20;
@@ -182,12 +188,50 @@ fn fma_is_single_rounding_on_hard_cases() {
         b.push(y);
         c.push(z);
     }
+    // Random finite operands over the whole exponent range (subnormals included), with
+    // `c` near `-a * b` so that the sum cancels and the product's low bits decide.
+    for _ in 0..(1 << 15) {
+        let x = rng.wide();
+        let y = rng.wide();
+        let p = x * y;
+        let z = match rng.below(4) {
+            0 => -p,
+            1 => -f32::from_bits(p.to_bits() ^ (rng.next() as u32 & 0xff)),
+            2 => {
+                f32::from_bits(p.to_bits() ^ (rng.next() as u32 & 0x8000_000f))
+                    * 0.5f32.powi(rng.below(30) as i32)
+            }
+            _ => rng.wide(),
+        };
+        a.push(x);
+        b.push(y);
+        c.push(z);
+    }
     // Known double-rounding trap: 1 + 2^-24 + 2^-48 style operands.
-    a.extend([1.0 + f32::EPSILON, 0.1, 3.0e38, 1.0e-30, -0.0, 0.0]);
-    b.extend([1.0 - f32::EPSILON, 10.0, 2.0, 1.0e-30, 0.0, -5.0]);
-    c.extend([-1.0, -1.0, -f32::MAX, f32::MIN_POSITIVE, -0.0, -0.0]);
+    // And a product exactly halfway between two floats, nudged by a tiny `c`: an fmaf
+    // that relies on rounding modes (Debian 12's wasi-libc) gets it wrong.
+    a.extend([
+        1.0 + f32::EPSILON,
+        0.1,
+        3.0e38,
+        1.0e-30,
+        -0.0,
+        0.0,
+        1.0 + f32::EPSILON,
+    ]);
+    b.extend([1.0 - f32::EPSILON, 10.0, 2.0, 1.0e-30, 0.0, -5.0, 3.0]);
+    c.extend([
+        -1.0,
+        -1.0,
+        -f32::MAX,
+        f32::MIN_POSITIVE,
+        -0.0,
+        -0.0,
+        -f32::MIN_POSITIVE,
+    ]);
     let (a, b, c) = (Array1::from(a), Array1::from(b), Array1::from(c));
     let reference: Vec<f32> = (0..a.len()).map(|i| a[i].mul_add(b[i], c[i])).collect();
+    assert_eq!(reference.last().copied(), Some(3.0 + 2.0 * f32::EPSILON));
     for backend in available_backends() {
         let got = with_backend(backend, || a.simd_fma(&b, &c)).unwrap();
         for i in 0..a.len() {

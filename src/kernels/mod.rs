@@ -10,6 +10,8 @@ pub(crate) mod elementwise;
 pub(crate) mod reduce;
 pub(crate) mod scalar;
 pub(crate) mod simd;
+#[cfg(test)]
+mod tests;
 
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx2;
