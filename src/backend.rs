@@ -25,9 +25,10 @@ pub enum Backend {
     Avx2,
     /// x86-64 AVX-512 F/BW/DQ/VL (16 lanes).
     Avx512,
-    /// aarch64 NEON (4 lanes).
+    /// aarch64 NEON (4 lanes; always present on aarch64).
     Neon,
-    /// wasm32 SIMD128 (4 lanes).
+    /// wasm32 SIMD128 (4 lanes; in builds with `-C target-feature=+simd128`, fused
+    /// multiply-add emulated exactly).
     Wasm128,
 }
 
@@ -89,6 +90,13 @@ impl Backend {
                 && std::arch::is_x86_feature_detected!("avx2")
                 && std::arch::is_x86_feature_detected!("fma"))
             .then_some(&kernels::avx512_table::KERNELS),
+            #[cfg(target_arch = "aarch64")]
+            Backend::Neon => std::arch::is_aarch64_feature_detected!("neon")
+                .then_some(&kernels::neon_table::KERNELS),
+            // WebAssembly has no runtime detection: SIMD128 is there when the build
+            // enabled it (`-C target-feature=+simd128`), else the module has no such code.
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Backend::Wasm128 => Some(&kernels::wasm_table::KERNELS),
             _ => None,
         }
     }

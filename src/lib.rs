@@ -40,9 +40,12 @@
 //!
 //! ## Backends
 //!
-//! [`Backend::Scalar`], [`Backend::Sse2`], [`Backend::Avx2`] (with FMA) and
-//! [`Backend::Avx512`] (F/BW/DQ/VL) on x86-64. The best one is picked at first use;
-//! `TRUENO_BACKEND=scalar|sse2|avx2|avx512` forces one for the process and
+//! [`Backend::Scalar`] everywhere; [`Backend::Sse2`], [`Backend::Avx2`] (with FMA) and
+//! [`Backend::Avx512`] (F/BW/DQ/VL) on x86-64; [`Backend::Neon`] on aarch64; and
+//! [`Backend::Wasm128`] on wasm32 when built with `-C target-feature=+simd128`
+//! (WebAssembly has no runtime detection; without it, wasm builds run the scalar code).
+//! The best one is picked at first use;
+//! `TRUENO_BACKEND=scalar|sse2|avx2|avx512|neon|wasm128` forces one for the process and
 //! [`with_backend`] for a closure on one thread.
 
 mod backend;

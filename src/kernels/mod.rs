@@ -10,6 +10,8 @@ pub(crate) mod elementwise;
 pub(crate) mod reduce;
 pub(crate) mod scalar;
 pub(crate) mod simd;
+#[cfg(test)]
+mod tests;
 
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx2;
@@ -17,6 +19,12 @@ pub(crate) mod avx2;
 pub(crate) mod avx512;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod sse2;
+
+#[cfg(target_arch = "aarch64")]
+pub(crate) mod neon;
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub(crate) mod wasm;
 
 pub(crate) use reduce::{Extreme, Partials};
 
@@ -242,4 +250,16 @@ pub(crate) mod avx512_table {
         super::avx512::Avx512,
         #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
     );
+}
+
+/// Entry points of the aarch64 NEON backend.
+#[cfg(target_arch = "aarch64")]
+pub(crate) mod neon_table {
+    super::kernel_table!(super::neon::Neon, #[target_feature(enable = "neon")]);
+}
+
+/// Entry points of the wasm32 SIMD128 backend (only in builds with `+simd128`).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub(crate) mod wasm_table {
+    super::kernel_table!(super::wasm::Wasm128, #[target_feature(enable = "simd128")]);
 }

@@ -1,0 +1,226 @@
+//! Every backend's [`Simd`] primitives against the scalar token, lane by lane, on special
+//! values (NaN, ±0, ±∞, subnormals, extremes). The public ops cannot see some of these
+//! corners (e.g. `min`/`max` on NaN and ±0 inside `extreme`, which reports NaN apart), but
+//! kernels written later may, so the trait's documented semantics are tested here. To
+//! cover a new primitive, add it to [`check`].
+
+use super::scalar::Scalar;
+use super::simd::Simd;
+
+const SPECIAL: [f32; 22] = [
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    0.5,
+    -2.5,
+    3.0,
+    f32::INFINITY,
+    f32::NEG_INFINITY,
+    f32::NAN,
+    -f32::NAN,
+    f32::MIN_POSITIVE,
+    -f32::MIN_POSITIVE,
+    1.0e-45,
+    -1.5e-40,
+    f32::MAX,
+    f32::MIN,
+    f32::EPSILON,
+    1.0 + f32::EPSILON,
+    8_388_609.0,
+    -4_194_303.5,
+    0.1,
+];
+
+/// Bits, with every NaN made the same (NaN payloads are not part of the contract).
+fn key(x: f32) -> u32 {
+    if x.is_nan() {
+        0x7fc0_0000
+    } else {
+        x.to_bits()
+    }
+}
+
+fn vector<S: Simd>(s: S, xs: &[f32]) -> S::V {
+    assert_eq!(xs.len(), S::LANES);
+    // SAFETY: `xs` holds LANES readable values.
+    unsafe { s.load(xs.as_ptr()) }
+}
+
+fn lanes<S: Simd>(s: S, v: S::V) -> Vec<f32> {
+    let mut buf = [0.0f32; 16];
+    // SAFETY: `buf` has room for 16 >= LANES values.
+    unsafe { s.store(buf.as_mut_ptr(), v) };
+    buf[..S::LANES].to_vec()
+}
+
+/// Compares `S`'s result of a lane-wise op with the scalar token's, lane by lane.
+fn same<S: Simd>(
+    what: &str,
+    s: S,
+    inputs: &[&[f32]],
+    vector_op: impl Fn(&[S::V]) -> S::V,
+    scalar_op: impl Fn(&[f32]) -> f32,
+    exact_bits: bool,
+) {
+    let vs: Vec<S::V> = inputs.iter().map(|xs| vector(s, xs)).collect();
+    let got = lanes(s, vector_op(&vs));
+    for i in 0..S::LANES {
+        let args: Vec<f32> = inputs.iter().map(|xs| xs[i]).collect();
+        let want = scalar_op(&args);
+        let (g, w) = if exact_bits {
+            (got[i].to_bits(), want.to_bits())
+        } else {
+            (key(got[i]), key(want))
+        };
+        assert_eq!(g, w, "{what}{args:?}: {} vs scalar {}", got[i], want);
+    }
+}
+
+/// All primitives of one backend on every (x, y, z) drawn from `SPECIAL`.
+fn check<S: Simd>(s: S) {
+    let c = Scalar;
+    let l = S::LANES;
+    let mut triples = Vec::new();
+    for (i, &x) in SPECIAL.iter().enumerate() {
+        for (j, &y) in SPECIAL.iter().enumerate() {
+            triples.push((x, y, SPECIAL[(i * 7 + j * 3) % SPECIAL.len()]));
+        }
+    }
+    while triples.len() % l != 0 {
+        triples.push((1.0, 2.0, 3.0));
+    }
+    for chunk in triples.chunks(l) {
+        let x: Vec<f32> = chunk.iter().map(|t| t.0).collect();
+        let y: Vec<f32> = chunk.iter().map(|t| t.1).collect();
+        let z: Vec<f32> = chunk.iter().map(|t| t.2).collect();
+        let xy: [&[f32]; 2] = [&x, &y];
+        macro_rules! binary {
+            ($($op:ident: $exact:expr),*) => {$(
+                same(stringify!($op), s, &xy, |v| s.$op(v[0], v[1]), |a| c.$op(a[0], a[1]), $exact);
+            )*};
+        }
+        binary!(add: false, sub: false, mul: false, div: false, min: true, max: true,
+                and: true, or: true, xor: true);
+        macro_rules! unary {
+            ($($op:ident: $exact:expr),*) => {$(
+                same(stringify!($op), s, &xy[..1], |v| s.$op(v[0]), |a| c.$op(a[0]), $exact);
+            )*};
+        }
+        unary!(sqrt: false, abs: true, neg: true);
+        same(
+            "mul_add",
+            s,
+            &[&x, &y, &z],
+            |v| s.mul_add(v[0], v[1], v[2]),
+            |a| c.mul_add(a[0], a[1], a[2]),
+            false,
+        );
+        // Masks, seen through select and mask_bits.
+        macro_rules! mask {
+            ($($op:ident),*) => {$(
+                same(
+                    stringify!($op),
+                    s,
+                    &xy,
+                    |v| s.select(s.$op(v[0], v[1]), v[0], v[1]),
+                    |a| c.select(c.$op(a[0], a[1]), a[0], a[1]),
+                    true,
+                );
+                let want = (0..l).fold(0u64, |m, i| m | ((c.$op(x[i], y[i]) as u64) << i));
+                assert_eq!(
+                    s.mask_bits(s.$op(vector(s, &x), vector(s, &y))),
+                    want,
+                    "mask_bits({}) on {x:?}, {y:?}",
+                    stringify!($op)
+                );
+            )*};
+        }
+        mask!(lt, le, eq);
+        let (vx, vy) = (vector(s, &x), vector(s, &y));
+        let want = (0..l).fold(0u64, |m, i| m | ((x[i].is_nan() as u64) << i));
+        assert_eq!(s.mask_bits(s.is_nan(vx)), want, "is_nan on {x:?}");
+        let or = s.mask_or(s.lt(vx, vy), s.is_nan(vy));
+        let and = s.mask_and(s.le(vx, vy), s.eq(vy, vy));
+        let want_or = (0..l).fold(0u64, |m, i| {
+            m | (((x[i] < y[i]) | y[i].is_nan()) as u64) << i
+        });
+        let want_and = (0..l).fold(0u64, |m, i| {
+            m | (((x[i] <= y[i]) & !y[i].is_nan()) as u64) << i
+        });
+        assert_eq!(s.mask_bits(or), want_or, "mask_or on {x:?}, {y:?}");
+        assert_eq!(s.mask_bits(and), want_and, "mask_and on {x:?}, {y:?}");
+        // round: specified for |x| < 2^22 only.
+        let r: Vec<f32> = x
+            .iter()
+            .map(|&v| if v.abs() < 4_194_304.0 { v } else { 0.25 })
+            .collect();
+        same(
+            "round",
+            s,
+            &[&r],
+            |v| s.round(v[0]),
+            |a| c.round(a[0]),
+            true,
+        );
+        same(
+            "splat",
+            s,
+            &[&x],
+            |v| s.add(v[0], s.splat(-0.0)),
+            |a| a[0] + -0.0,
+            false,
+        );
+    }
+    // pow2i: specified for integers in -126..=127.
+    let ns: Vec<f32> = (-126..=127).map(|n| n as f32).collect();
+    for chunk in ns.chunks_exact(l) {
+        same(
+            "pow2i",
+            s,
+            &[chunk],
+            |v| s.pow2i(v[0]),
+            |a| c.pow2i(a[0]),
+            true,
+        );
+    }
+    assert_eq!(
+        lanes(s, s.zero()).iter().map(|z| z.to_bits()).max(),
+        Some(0)
+    );
+}
+
+#[test]
+fn scalar_primitives_are_the_reference() {
+    check(Scalar);
+}
+
+#[test]
+#[cfg(target_arch = "x86_64")]
+fn x86_primitives_match_scalar() {
+    // SAFETY: SSE2 is part of the x86-64 baseline.
+    check(unsafe { super::sse2::Sse2::new_unchecked() });
+    if crate::Backend::Avx2.is_available() {
+        // SAFETY: AVX2 and FMA were detected.
+        check(unsafe { super::avx2::Avx2::new_unchecked() });
+    }
+    if crate::Backend::Avx512.is_available() {
+        // SAFETY: AVX-512 F/BW/DQ/VL (and AVX2, FMA) were detected.
+        check(unsafe { super::avx512::Avx512::new_unchecked() });
+    }
+}
+
+#[test]
+#[cfg(target_arch = "aarch64")]
+fn neon_primitives_match_scalar() {
+    assert!(crate::Backend::Neon.is_available());
+    // SAFETY: NEON was detected (it is part of the aarch64 baseline).
+    check(unsafe { super::neon::Neon::new_unchecked() });
+}
+
+#[test]
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn wasm128_primitives_match_scalar() {
+    // SAFETY: the build enables SIMD128.
+    check(unsafe { super::wasm::Wasm128::new_unchecked() });
+}
