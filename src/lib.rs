@@ -54,3 +54,6 @@ mod layout;
 pub use backend::{available_backends, backend, with_backend, Backend};
 pub use error::{MinMaxError, UnsupportedBackend};
 pub use ext::TruenoExt;
+
+#[cfg(feature = "gpu")]
+pub mod gpu;

@@ -1,0 +1,834 @@
+//! WGSL generation: fused element-wise kernels, two-pass reductions, axis reductions
+//! and a tiled matmul. Kernel text depends only on the structure of the work (ops,
+//! ranks, broadcast patterns, chunk counts), never on sizes or scalar arguments, which
+//! travel in a small uniform buffer; so the pipeline cache keyed by text is reused
+//! across sizes and runs.
+
+use super::scope::{Bin, Node, NodeId, Op, Red, Un};
+use std::collections::HashMap;
+use std::fmt::Write;
+
+/// Threads per workgroup of the 1-D kernels.
+pub(crate) const WG: u32 = 256;
+/// Most workgroups of the first pass of a reduction.
+pub(crate) const RED_GROUPS: u32 = 1024;
+
+/// One storage binding of a kernel: chunk `chunk` of the storage of node `owner`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Bind {
+    Tensor {
+        owner: NodeId,
+        chunk: usize,
+    },
+    /// The partials buffer of reduction `owner`.
+    Partials(NodeId),
+}
+
+/// A generated kernel: WGSL text, its storage bindings (in binding order, from 1;
+/// binding 0 is the uniform parameter block), which of them are written, and the
+/// parameter words.
+pub(crate) struct Kernel {
+    pub wgsl: String,
+    pub binds: Vec<(Bind, bool)>,
+    pub meta: Vec<u32>,
+}
+
+/// The math library shared by every kernel. The transcendental functions are written
+/// out (range reduction + polynomials), never WGSL built-ins, so that every device
+/// computes the same formulas.
+const PRELUDE: &str = r#"
+fn isnan_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn isfinite_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }
+// An opaque identity: stops the driver from contracting a product into a later add.
+fn opq(x: f32) -> f32 { return bitcast<f32>(bitcast<u32>(x) ^ M.v[0][1]); }
+fn copysign_(m: f32, s: f32) -> f32 {
+  return bitcast<f32>((bitcast<u32>(m) & 0x7fffffffu) | (bitcast<u32>(s) & 0x80000000u));
+}
+fn pow2i(k: i32) -> f32 { return bitcast<f32>(u32(k + 127) << 23u); }
+// a / b, refined by one Newton step on the residual (correctly rounded where the
+// hardware divide is not, for normal operands).
+fn rdiv(a: f32, b: f32) -> f32 {
+  let q = a / b;
+  let e = fma(-q, b, a);
+  let q2 = fma(e, 1.0 / b, q);
+  return select(q, q2, isfinite_(e) && isfinite_(q2) && q != 0.0);
+}
+fn exp_(x: f32) -> f32 {
+  let xc = min(max(x, -104.0), 89.0);
+  let n = round(xc * 1.44269504088896341);
+  var r = xc - n * 0.693145751953125;
+  r = r - n * 1.42860682030941723e-6;
+  var q = 1.98412698412698413e-4;
+  q = fma(q, r, 1.38888888888888889e-3);
+  q = fma(q, r, 8.33333333333333333e-3);
+  q = fma(q, r, 4.16666666666666667e-2);
+  q = fma(q, r, 1.66666666666666667e-1);
+  q = fma(q, r, 0.5);
+  q = fma(q, r, 1.0);
+  let p = fma(q, r, 1.0);
+  let ni = i32(n);
+  let n1 = ni >> 1u;
+  let y = p * pow2i(n1) * pow2i(ni - n1);
+  return select(y, x, isnan_(x));
+}
+// x * sigmoid(2t): for 2t < -20, 1 + e^(-2t) rounds to e^(-2t), so x * e^(2t) is
+// used there (it stays accurate where e^(-2t) would overflow).
+fn xsig_(x: f32, t2: f32) -> f32 {
+  let y = select(rdiv(x, 1.0 + exp_(-t2)), x * exp_(t2), t2 < -20.0);
+  return select(y, -0.0, bitcast<u32>(x) == 0xff800000u);
+}
+fn sigmoid_(x: f32) -> f32 {
+  let y = select(rdiv(1.0, 1.0 + exp_(-x)), exp_(x), x < -20.0);
+  return select(y, x, isnan_(x));
+}
+fn swish_(x: f32) -> f32 {
+  return select(xsig_(x, x), x, isnan_(x));
+}
+fn tanh_(x: f32) -> f32 {
+  let a = abs(x);
+  let z = a * a;
+  var p = fma(-5.70498872745e-3, z, 2.06390887954e-2);
+  p = fma(p, z, -5.37397155531e-2);
+  p = fma(p, z, 1.33314422036e-1);
+  p = fma(p, z, -3.33332819422e-1);
+  let small = fma(p * z, a, a);
+  let large = 1.0 - rdiv(2.0, exp_(2.0 * a) + 1.0);
+  let y = copysign_(select(large, small, a < 0.625), x);
+  return select(y, x, isnan_(x));
+}
+fn gelu_tanh_(x: f32) -> f32 {
+  let u = 0.797884560802865355 * fma(0.044715 * x, x * x, x);
+  return select(xsig_(x, 2.0 * u), x, isnan_(x));
+}
+// erfc(zh + zl) with |zl| << |zh| (fdlibm's piecewise rational approximations).
+fn erfc_(zh: f32, zl: f32) -> f32 {
+  let a = abs(zh);
+  let neg = zh < 0.0;
+  let z2 = zh * zh;
+  let r1 = 1.2837916613e-01 + z2 * (-3.2504209876e-01 + z2 * (-2.8481749818e-02 + z2 * (-5.7702702470e-03 + z2 * -2.3763017452e-05)));
+  let s1 = 1.0 + z2 * (3.9791721106e-01 + z2 * (6.5022252500e-02 + z2 * (5.0813062117e-03 + z2 * (1.3249473704e-04 + z2 * -3.9602282413e-06))));
+  let y = rdiv(r1, s1);
+  let e1 = select(0.5 - (zh * y + (zh - 0.5)), 1.0 - (zh + zh * y), zh < 0.25);
+  let s = a - 1.0;
+  let pa = -2.3621185683e-03 + s * (4.1485610604e-01 + s * (-3.7220788002e-01 + s * (3.1834661961e-01 + s * (-1.1089469492e-01 + s * (3.5478305072e-02 + s * -2.1663755178e-03)))));
+  let qa = 1.0 + s * (1.0642088205e-01 + s * (5.4039794207e-01 + s * (7.1828655899e-02 + s * (1.2617121637e-01 + s * (1.3637083583e-02 + s * 1.1984500103e-02)))));
+  let pq = rdiv(pa, qa);
+  let erx = 8.4506291151e-01;
+  let e2 = select((1.0 - erx) - pq, 1.0 + (erx + pq), neg);
+  let t = rdiv(1.0, a * a);
+  let ra = -9.8649440333e-03 + t * (-6.9385856390e-01 + t * (-1.0558626175e+01 + t * (-6.2375331879e+01 + t * (-1.6239666748e+02 + t * (-1.8460508728e+02 + t * (-8.1287437439e+01 + t * -9.8143291473e+00))))));
+  let sa = 1.0 + t * (1.9651271820e+01 + t * (1.3765776062e+02 + t * (4.3456588745e+02 + t * (6.4538726807e+02 + t * (4.2900814819e+02 + t * (1.0863500214e+02 + t * (6.5702495575e+00 + t * -6.0424413532e-02)))))));
+  let rb = -9.8649431020e-03 + t * (-7.9928326607e-01 + t * (-1.7757955551e+01 + t * (-1.6063638306e+02 + t * (-6.3756646729e+02 + t * (-1.0250950928e+03 + t * -4.8351919556e+02)))));
+  let sb = 1.0 + t * (3.0338060379e+01 + t * (3.2579251099e+02 + t * (1.5367296143e+03 + t * (3.1998581543e+03 + t * (2.5530502930e+03 + t * (4.7452853394e+02 + t * -2.2440952301e+01))))));
+  let near = a < 2.85714285714;
+  let rs = rdiv(select(rb, ra, near), select(sb, sa, near));
+  let zt = bitcast<f32>(bitcast<u32>(a) & 0xfffff000u);
+  let al = select(zl, -zl, neg);
+  let w = exp_(-zt * zt - 0.5625) * exp_((zt - a) * (zt + a) - 2.0 * a * al + rs);
+  let q = rdiv(w, a);
+  let e3 = select(q, 2.0 - q, neg);
+  let e4 = select(0.0, 2.0, neg);
+  var r = e4;
+  r = select(r, e3, a < 28.0 && !(neg && a >= 6.0));
+  r = select(r, e2, a < 1.25);
+  r = select(r, e1, a < 0.84375);
+  return r;
+}
+fn gelu_(x: f32) -> f32 {
+  // gelu(x) = x/2 * erfc(-x/sqrt(2)), with -x/sqrt(2) carried as a head and a tail.
+  let c_hi = 0.707106769084930419921875;
+  let c_lo = 1.21016175e-8;
+  let zh = -x * c_hi;
+  let zl = fma(-x, c_hi, -zh) + (-x) * c_lo;
+  let y = select((0.5 * x) * erfc_(zh, zl), x, isnan_(x));
+  return select(y, -0.0, bitcast<u32>(x) == 0xff800000u);
+}
+"#;
+
+fn numel(s: &[usize]) -> usize {
+    s.iter().product()
+}
+
+/// C-order strides of `shape`, right-aligned to `rank`, 0 where the dim is 1 or absent.
+fn bcast_strides(child: &[usize], rank: usize) -> Vec<u32> {
+    let mut out = vec![0u32; rank];
+    let mut st = 1usize;
+    for (k, &d) in child.iter().enumerate().rev() {
+        let pos = rank - child.len() + k;
+        out[pos] = if d == 1 { 0 } else { st as u32 };
+        st *= d;
+    }
+    out
+}
+
+/// Builds one kernel: bindings, parameter words, helper functions and body.
+pub(crate) struct Emitter<'g> {
+    g: &'g [Node],
+    /// node -> (storage owner, number of chunks); for nodes that are read from memory.
+    storage: &'g dyn Fn(NodeId) -> Option<(NodeId, usize)>,
+    chunk: u64,
+    pub binds: Vec<(Bind, bool)>,
+    bind_idx: HashMap<Bind, usize>,
+    fns: String,
+    fn_done: HashMap<(NodeId, bool), String>,
+    pub meta: Vec<u32>,
+    body: String,
+    memo: HashMap<(NodeId, String), String>,
+    idx_memo: HashMap<(Vec<usize>, Vec<usize>, String), String>,
+    tmp: usize,
+}
+
+impl<'g> Emitter<'g> {
+    pub fn new(
+        g: &'g [Node],
+        storage: &'g dyn Fn(NodeId) -> Option<(NodeId, usize)>,
+        chunk: u64,
+    ) -> Self {
+        Emitter {
+            g,
+            storage,
+            chunk,
+            binds: Vec::new(),
+            bind_idx: HashMap::new(),
+            fns: String::new(),
+            fn_done: HashMap::new(),
+            // word 0: the kernel's element count, word 1: zero (for `opq`).
+            meta: vec![0, 0],
+            body: String::new(),
+            memo: HashMap::new(),
+            idx_memo: HashMap::new(),
+            tmp: 0,
+        }
+    }
+
+    /// A parameter word; returns its WGSL expression.
+    pub fn param(&mut self, w: u32) -> String {
+        let k = self.meta.len();
+        self.meta.push(w);
+        format!("M.v[{}][{}]", k / 4, k % 4)
+    }
+
+    fn fresh(&mut self, p: &str) -> String {
+        self.tmp += 1;
+        format!("{p}{}", self.tmp)
+    }
+
+    fn binding(&mut self, b: Bind, write: bool) -> usize {
+        if let Some(&i) = self.bind_idx.get(&b) {
+            return i;
+        }
+        self.binds.push((b, write));
+        let i = self.binds.len();
+        self.bind_idx.insert(b, i);
+        i
+    }
+
+    /// The binding variable of a partials buffer.
+    pub fn partials(&mut self, owner: NodeId, write: bool) -> String {
+        let i = self.binding(Bind::Partials(owner), write);
+        format!("b{i}")
+    }
+
+    /// A binding variable of chunk 0 of `owner`'s storage (for single-chunk buffers).
+    pub fn raw(&mut self, owner: NodeId, write: bool) -> String {
+        let i = self.binding(Bind::Tensor { owner, chunk: 0 }, write);
+        format!("b{i}")
+    }
+
+    /// Name of the load (`write == false`, `fn(i: u32) -> f32`) or store
+    /// (`fn(i: u32, v: f32)`) function of node `id`'s storage.
+    pub fn access(&mut self, id: NodeId, write: bool) -> String {
+        let (owner, chunks) = (self.storage)(id).expect("node has storage");
+        if let Some(n) = self.fn_done.get(&(owner, write)) {
+            return n.clone();
+        }
+        let vars: Vec<String> = (0..chunks)
+            .map(|c| format!("b{}", self.binding(Bind::Tensor { owner, chunk: c }, write)))
+            .collect();
+        let name = format!("{}{owner}", if write { "st" } else { "ld" });
+        let mut f = String::new();
+        if write {
+            let _ = writeln!(f, "fn {name}(i: u32, v: f32) {{");
+        } else {
+            let _ = writeln!(f, "fn {name}(i: u32) -> f32 {{");
+        }
+        let acc = |var: &str, idx: &str| {
+            if write {
+                format!("{var}[{idx}] = bitcast<u32>(v); return;")
+            } else {
+                format!("return bitcast<f32>({var}[{idx}]);")
+            }
+        };
+        if chunks == 1 {
+            let _ = writeln!(f, "  {}", acc(&vars[0], "i"));
+        } else {
+            let _ = writeln!(
+                f,
+                "  let c = i / {}u; let o = i - c * {}u;",
+                self.chunk, self.chunk
+            );
+            let _ = writeln!(f, "  switch c {{");
+            for (c, v) in vars.iter().enumerate() {
+                if c + 1 == chunks {
+                    let _ = writeln!(f, "    default: {{ {} }}", acc(v, "o"));
+                } else {
+                    let _ = writeln!(f, "    case {c}u: {{ {} }}", acc(v, "o"));
+                }
+            }
+            let _ = writeln!(f, "  }}");
+        }
+        let _ = writeln!(f, "}}");
+        self.fns.push_str(&f);
+        self.fn_done.insert((owner, write), name.clone());
+        name
+    }
+
+    /// Appends a line to the body.
+    pub fn line(&mut self, s: &str) {
+        self.body.push_str("    ");
+        self.body.push_str(s);
+        self.body.push('\n');
+    }
+
+    /// Index of `child` for the flat index `idx` of a parent of shape `parent`.
+    fn child_index(&mut self, child: NodeId, parent: &[usize], idx: &str) -> String {
+        let cs = self.g[child].shape.clone();
+        if cs == parent {
+            return idx.to_string();
+        }
+        if numel(&cs) == 1 {
+            return "0u".to_string();
+        }
+        let key = (cs.clone(), parent.to_vec(), idx.to_string());
+        if let Some(v) = self.idx_memo.get(&key) {
+            return v.clone();
+        }
+        let r = parent.len();
+        let strides = bcast_strides(&cs, r);
+        let t = self.fresh("t");
+        let c = self.fresh("c");
+        self.line(&format!("var {t} = {idx}; var {c} = 0u;"));
+        for d in (0..r).rev() {
+            if d == 0 {
+                if strides[0] != 0 {
+                    let s = self.param(strides[0]);
+                    self.line(&format!("{c} = {c} + {t} * {s};"));
+                }
+                break;
+            }
+            let dim = self.param(parent[d] as u32);
+            if strides[d] != 0 {
+                let s = self.param(strides[d]);
+                self.line(&format!("{c} = {c} + ({t} % {dim}) * {s};"));
+            }
+            self.line(&format!("{t} = {t} / {dim};"));
+        }
+        self.idx_memo.insert(key, c.clone());
+        c
+    }
+
+    /// Emits the value of node `id` at its flat index `idx`; returns the variable.
+    pub fn value(&mut self, id: NodeId, idx: &str) -> String {
+        let key = (id, idx.to_string());
+        if let Some(v) = self.memo.get(&key) {
+            return v.clone();
+        }
+        let shape = self.g[id].shape.clone();
+        let out = self.fresh("v");
+        let expr = match self.g[id].op.clone() {
+            Op::Input(_) | Op::Reduce(..) | Op::ReduceAxis(..) | Op::Matmul(..) => {
+                let f = self.access(id, false);
+                format!("{f}({idx})")
+            }
+            Op::Reshape(x) => {
+                if (self.storage)(id).is_some() && !self.g[x].op.is_elementwise_like() {
+                    let f = self.access(id, false);
+                    format!("{f}({idx})")
+                } else {
+                    let v = self.value(x, idx);
+                    v.to_string()
+                }
+            }
+            Op::Un(op, x) => {
+                let xi = self.child_index(x, &shape, idx);
+                let a = self.value(x, &xi);
+                match op {
+                    Un::Abs => format!("bitcast<f32>(bitcast<u32>({a}) & 0x7fffffffu)"),
+                    Un::Scale(s) => {
+                        let p = self.param(s.to_bits());
+                        format!("opq({a} * bitcast<f32>({p}))")
+                    }
+                    Un::Clamp(lo, hi) => {
+                        let l = self.param(lo.to_bits());
+                        let h = self.param(hi.to_bits());
+                        format!(
+                            "select(select({a}, bitcast<f32>({h}), {a} > bitcast<f32>({h})), bitcast<f32>({l}), {a} < bitcast<f32>({l}))"
+                        )
+                    }
+                    Un::Relu => format!("select(0.0, {a}, {a} > 0.0 || isnan_({a}))"),
+                    Un::Exp => format!("exp_({a})"),
+                    Un::Sigmoid => format!("sigmoid_({a})"),
+                    Un::Gelu => format!("gelu_({a})"),
+                    Un::GeluTanh => format!("gelu_tanh_({a})"),
+                    Un::Swish => format!("swish_({a})"),
+                    Un::Tanh => format!("tanh_({a})"),
+                }
+            }
+            Op::Bin(op, x, y) => {
+                let xi = self.child_index(x, &shape, idx);
+                let yi = self.child_index(y, &shape, idx);
+                let a = self.value(x, &xi);
+                let b = self.value(y, &yi);
+                match op {
+                    Bin::Add => format!("{a} + {b}"),
+                    Bin::Sub => format!("{a} - {b}"),
+                    Bin::Mul => format!("opq({a} * {b})"),
+                    Bin::Div => format!("rdiv({a}, {b})"),
+                }
+            }
+            Op::Lerp(x, y, t) => {
+                let a = self.value(x, idx);
+                let b = self.value(y, idx);
+                let p = self.param(t.to_bits());
+                format!("{a} + opq(bitcast<f32>({p}) * ({b} - {a}))")
+            }
+            Op::Fma(x, y, z) => {
+                let a = self.value(x, idx);
+                let b = self.value(y, idx);
+                let c = self.value(z, idx);
+                format!("fma({a}, {b}, {c})")
+            }
+        };
+        self.line(&format!("let {out} = {expr};"));
+        self.memo.insert(key, out.clone());
+        out
+    }
+
+    /// The whole WGSL module around `main_body` (which may use the body lines emitted
+    /// so far through the `{BODY}` marker).
+    pub fn finish(self, header: &str, main: &str) -> Kernel {
+        let mut s = String::new();
+        let nvec = self.meta.len().div_ceil(4).max(1);
+        let _ = writeln!(s, "struct Meta {{ v: array<vec4<u32>, {nvec}> }}");
+        let _ = writeln!(s, "@group(0) @binding(0) var<uniform> M: Meta;");
+        for (i, (_, w)) in self.binds.iter().enumerate() {
+            let acc = if *w { "read_write" } else { "read" };
+            let _ = writeln!(
+                s,
+                "@group(0) @binding({}) var<storage, {acc}> b{}: array<u32>;",
+                i + 1,
+                i + 1
+            );
+        }
+        s.push_str(PRELUDE);
+        s.push_str(&self.fns);
+        s.push_str(header);
+        s.push_str(&main.replace("{BODY}", &self.body));
+        Kernel {
+            wgsl: s,
+            binds: self.binds,
+            meta: self.meta,
+        }
+    }
+}
+
+/// A fused element-wise kernel computing `roots` (all of shape `shape`) into their
+/// own storage, reading only leaves (inputs, reduction and matmul results).
+pub(crate) fn elementwise(
+    g: &[Node],
+    storage: &dyn Fn(NodeId) -> Option<(NodeId, usize)>,
+    chunk: u64,
+    roots: &[NodeId],
+) -> Kernel {
+    let mut e = Emitter::new(g, storage, chunk);
+    let n = numel(&g[roots[0]].shape) as u32;
+    e.meta[0] = n;
+    let mut stores = Vec::new();
+    for &r in roots {
+        let v = match g[r].op {
+            // A reshape root computes its source at the same flat index.
+            Op::Reshape(x) => e.value(x, "i"),
+            _ => e.value(r, "i"),
+        };
+        let st = e.access(r, true);
+        stores.push(format!("{st}(i, {v});"));
+    }
+    for s in stores {
+        e.line(&s);
+    }
+    e.finish(
+        "",
+        "@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let n = M.v[0][0];
+  let stride = nwg.x * 256u;
+  for (var i = gid.x; i < n; i = i + stride) {
+{BODY}  }
+}
+",
+    )
+}
+
+/// The accumulator code of one reduction kind: (declarations, accumulate `v` at index
+/// `i`, combine slot `j` into slot `t` of the shared arrays, final words).
+fn red_parts(op: Red) -> (&'static str, &'static str, &'static str, &'static str) {
+    match op {
+        Red::Sum | Red::Dot | Red::L1 => (
+            "var a0 = 0.0; var a1 = 0.0; var a2 = 0.0; var fl = 0u;",
+            "a0 = a0 + v;",
+            "s0[t] = s0[t] + s0[j];",
+            "w0 = bitcast<u32>(s0[0]);",
+        ),
+        Red::Linf => (
+            "var a0 = 0.0; var a1 = 0.0; var a2 = 0.0; var fl = 0u;",
+            "let av = abs(v); if (isnan_(v)) { fl = 1u; } else if (av > a0) { a0 = av; }",
+            "s0[t] = max(s0[t], s0[j]); sf[t] = sf[t] | sf[j];",
+            "w0 = select(bitcast<u32>(s0[0]), 0x7fc00000u, sf[0] != 0u);",
+        ),
+        // Blue's scaled sum of squares (as in LAPACK's nrm2): three accumulators for
+        // tiny, medium and huge magnitudes, so that nothing overflows or underflows.
+        Red::L2 => (
+            "var a0 = 0.0; var a1 = 0.0; var a2 = 0.0; var fl = 0u;",
+            "let av = abs(v);
+      if (isnan_(v)) { fl = 1u; }
+      else if (av > 4.50359963e15) { let y = av * 1.32348898e-23; a2 = a2 + y * y; }
+      else if (av < 1.08420217e-19) { let y = av * 3.77789319e22; a0 = a0 + y * y; }
+      else { a1 = a1 + av * av; }",
+            "s0[t] = s0[t] + s0[j]; s1[t] = s1[t] + s1[j]; s2[t] = s2[t] + s2[j]; sf[t] = sf[t] | sf[j];",
+            "let asml = s0[0]; let amed = s1[0]; let abig = s2[0];
+    var r = 0.0;
+    if (abig > 0.0) {
+      r = sqrt(abig + (amed * 1.32348898e-23) * 1.32348898e-23) / 1.32348898e-23;
+    } else if (asml > 0.0) {
+      if (amed > 0.0) {
+        let ym = sqrt(amed); let ys = sqrt(asml) / 3.77789319e22;
+        let hi = max(ym, ys); let lo = min(ym, ys);
+        r = hi * sqrt(1.0 + (lo / hi) * (lo / hi));
+      } else { r = sqrt(asml) / 3.77789319e22; }
+    } else { r = sqrt(amed); }
+    w0 = select(bitcast<u32>(r), 0x7fc00000u, sf[0] != 0u);",
+        ),
+        Red::Max | Red::ArgMax | Red::Min | Red::ArgMin => {
+            unreachable!("extremum reductions use their own kernel")
+        }
+    }
+}
+
+/// Pass 1 of a whole-array reduction of the expression `x` (and `y` for dot) into
+/// per-workgroup partials (4 words each).
+pub(crate) fn reduce_pass1(
+    g: &[Node],
+    storage: &dyn Fn(NodeId) -> Option<(NodeId, usize)>,
+    chunk: u64,
+    owner: NodeId,
+    op: Red,
+    x: NodeId,
+    y: Option<NodeId>,
+) -> Kernel {
+    let mut e = Emitter::new(g, storage, chunk);
+    e.meta[0] = numel(&g[x].shape) as u32;
+    let vx = e.value(x, "i");
+    let v = match (op, y) {
+        (Red::Dot, Some(y)) => {
+            let vy = e.value(y, "i");
+            format!("{vx} * {vy}")
+        }
+        (Red::L1, _) => format!("abs({vx})"),
+        _ => vx,
+    };
+    e.line(&format!("let v = {v};"));
+    let part = e.partials(owner, true);
+    let extremum = matches!(op, Red::Max | Red::Min | Red::ArgMax | Red::ArgMin);
+    let better = if matches!(op, Red::Max | Red::ArgMax) {
+        ">"
+    } else {
+        "<"
+    };
+    let main = if extremum {
+        format!(
+            "var<workgroup> s0: array<f32, 256>;
+var<workgroup> si: array<u32, 256>;
+var<workgroup> sh: array<u32, 256>;
+var<workgroup> sf: array<u32, 256>;
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {{
+  let n = M.v[0][0];
+  let t = lid.x;
+  let stride = nwg.x * 256u;
+  var best = 0.0; var bi = 0u; var has = 0u; var fl = 0u;
+  for (var i = wid.x * 256u + t; i < n; i = i + stride) {{
+{{BODY}}    if (isnan_(v)) {{ fl = 1u; }} else if (has == 0u || v {better} best) {{ best = v; bi = i; has = 1u; }}
+  }}
+  s0[t] = best; si[t] = bi; sh[t] = has; sf[t] = fl;
+  workgroupBarrier();
+  for (var s = 128u; s > 0u; s = s >> 1u) {{
+    if (t < s) {{
+      let j = t + s;
+      if (sh[j] != 0u && (sh[t] == 0u || s0[j] {better} s0[t] || (s0[j] == s0[t] && si[j] < si[t]))) {{
+        s0[t] = s0[j]; si[t] = si[j]; sh[t] = 1u;
+      }}
+      sf[t] = sf[t] | sf[j];
+    }}
+    workgroupBarrier();
+  }}
+  if (t == 0u) {{
+    {part}[wid.x * 4u] = bitcast<u32>(s0[0]); {part}[wid.x * 4u + 1u] = si[0];
+    {part}[wid.x * 4u + 2u] = sh[0]; {part}[wid.x * 4u + 3u] = sf[0];
+  }}
+}}
+"
+        )
+    } else {
+        let (decl, acc, comb, _) = red_parts(op);
+        format!(
+            "var<workgroup> s0: array<f32, 256>;
+var<workgroup> s1: array<f32, 256>;
+var<workgroup> s2: array<f32, 256>;
+var<workgroup> sf: array<u32, 256>;
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {{
+  let n = M.v[0][0];
+  let t = lid.x;
+  let stride = nwg.x * 256u;
+  {decl}
+  for (var i = wid.x * 256u + t; i < n; i = i + stride) {{
+{{BODY}}      {acc}
+  }}
+  s0[t] = a0; s1[t] = a1; s2[t] = a2; sf[t] = fl;
+  workgroupBarrier();
+  for (var s = 128u; s > 0u; s = s >> 1u) {{
+    if (t < s) {{ let j = t + s; {comb} }}
+    workgroupBarrier();
+  }}
+  if (t == 0u) {{
+    {part}[wid.x * 4u] = bitcast<u32>(s0[0]); {part}[wid.x * 4u + 1u] = bitcast<u32>(s1[0]);
+    {part}[wid.x * 4u + 2u] = bitcast<u32>(s2[0]); {part}[wid.x * 4u + 3u] = sf[0];
+  }}
+}}
+"
+        )
+    };
+    e.finish("", &main)
+}
+
+/// Pass 2: one workgroup folds the `groups` partials of reduction `owner` into its
+/// result words (word 0: the value; for extrema word 1 the index, word 2 "has a
+/// value", word 3 "saw a NaN").
+pub(crate) fn reduce_pass2(
+    g: &[Node],
+    storage: &dyn Fn(NodeId) -> Option<(NodeId, usize)>,
+    chunk: u64,
+    owner: NodeId,
+    op: Red,
+    groups: u32,
+) -> Kernel {
+    let mut e = Emitter::new(g, storage, chunk);
+    e.meta[0] = groups;
+    let part = e.partials(owner, false);
+    let out = e.raw(owner, true);
+    let extremum = matches!(op, Red::Max | Red::Min | Red::ArgMax | Red::ArgMin);
+    let better = if matches!(op, Red::Max | Red::ArgMax) {
+        ">"
+    } else {
+        "<"
+    };
+    let main = if extremum {
+        format!(
+            "var<workgroup> s0: array<f32, 256>;
+var<workgroup> si: array<u32, 256>;
+var<workgroup> sh: array<u32, 256>;
+var<workgroup> sf: array<u32, 256>;
+fn better(v: f32, i: u32, h: u32, bv: f32, bi: u32, bh: u32) -> bool {{
+  return h != 0u && (bh == 0u || v {better} bv || (v == bv && i < bi));
+}}
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>) {{
+  let n = M.v[0][0];
+  let t = lid.x;
+  var best = 0.0; var bi = 0u; var has = 0u; var fl = 0u;
+  for (var k = t; k < n; k = k + 256u) {{
+    let v = bitcast<f32>({part}[k * 4u]); let i = {part}[k * 4u + 1u]; let h = {part}[k * 4u + 2u];
+    if (better(v, i, h, best, bi, has)) {{ best = v; bi = i; has = 1u; }}
+    fl = fl | {part}[k * 4u + 3u];
+  }}
+  s0[t] = best; si[t] = bi; sh[t] = has; sf[t] = fl;
+  workgroupBarrier();
+  for (var s = 128u; s > 0u; s = s >> 1u) {{
+    if (t < s) {{
+      let j = t + s;
+      if (better(s0[j], si[j], sh[j], s0[t], si[t], sh[t])) {{ s0[t] = s0[j]; si[t] = si[j]; sh[t] = 1u; }}
+      sf[t] = sf[t] | sf[j];
+    }}
+    workgroupBarrier();
+  }}
+  if (t == 0u) {{
+    {out}[0] = bitcast<u32>(s0[0]); {out}[1] = si[0]; {out}[2] = sh[0]; {out}[3] = sf[0];
+  }}
+}}
+"
+        )
+    } else {
+        let (decl, _, comb, fin) = red_parts(op);
+        format!(
+            "var<workgroup> s0: array<f32, 256>;
+var<workgroup> s1: array<f32, 256>;
+var<workgroup> s2: array<f32, 256>;
+var<workgroup> sf: array<u32, 256>;
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>) {{
+  let n = M.v[0][0];
+  let t = lid.x;
+  {decl}
+  for (var k = t; k < n; k = k + 256u) {{
+    a0 = a0 + bitcast<f32>({part}[k * 4u]);
+    a1 = a1 + bitcast<f32>({part}[k * 4u + 1u]);
+    a2 = a2 + bitcast<f32>({part}[k * 4u + 2u]);
+    fl = fl | {part}[k * 4u + 3u];
+  }}
+  {fix}
+  s0[t] = a0; s1[t] = a1; s2[t] = a2; sf[t] = fl;
+  workgroupBarrier();
+  for (var s = 128u; s > 0u; s = s >> 1u) {{
+    if (t < s) {{ let j = t + s; {comb} }}
+    workgroupBarrier();
+  }}
+  if (t == 0u) {{
+    var w0 = 0u;
+    {fin}
+    {out}[0] = w0; {out}[1] = 0u; {out}[2] = 0u; {out}[3] = sf[0];
+  }}
+}}
+",
+            // For max|x| the partials combine by max, not by sum.
+            fix = if op == Red::Linf {
+                "a0 = 0.0; for (var k = t; k < n; k = k + 256u) { a0 = max(a0, bitcast<f32>("
+                    .to_string()
+                    + &part
+                    + "[k * 4u])); }"
+            } else {
+                String::new()
+            }
+        )
+    };
+    e.finish("", &main)
+}
+
+/// Reduction of the expression `x` along `axis` (sum or max, NaN propagating), one
+/// thread per output element.
+pub(crate) fn reduce_axis(
+    g: &[Node],
+    storage: &dyn Fn(NodeId) -> Option<(NodeId, usize)>,
+    chunk: u64,
+    owner: NodeId,
+    is_max: bool,
+    x: NodeId,
+    axis: usize,
+) -> Kernel {
+    let mut e = Emitter::new(g, storage, chunk);
+    let shape = &g[x].shape;
+    let len = shape[axis];
+    let inner: usize = shape[axis + 1..].iter().product();
+    e.meta[0] = numel(&g[owner].shape) as u32;
+    let lenp = e.param(len as u32);
+    let innerp = e.param(inner as u32);
+    let v = e.value(x, "i");
+    let st = e.access(owner, true);
+    let acc = if is_max {
+        format!("if (k == 0u || isnan_({v}) || {v} > acc) {{ acc = {v}; }}")
+    } else {
+        format!("acc = acc + {v};")
+    };
+    let main = format!(
+        "@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {{
+  let n = M.v[0][0];
+  let len = {lenp};
+  let inner = {innerp};
+  let stride = nwg.x * 256u;
+  for (var j = gid.x; j < n; j = j + stride) {{
+    let base = (j / inner) * len * inner + j % inner;
+    var acc = {init};
+    for (var k = 0u; k < len; k = k + 1u) {{
+      let i = base + k * inner;
+{{BODY}}      {acc}
+    }}
+    {st}(j, acc);
+  }}
+}}
+",
+        init = if is_max { "0.0" } else { "0.0" },
+    );
+    e.finish("", &main)
+}
+
+/// C = A·B for row-major A (m×k) and B (k×n): 64×64 output tiles, 16-deep k slabs in
+/// workgroup memory, 4×4 outputs per thread, sums in k order with fused multiply-adds.
+pub(crate) fn matmul(
+    g: &[Node],
+    storage: &dyn Fn(NodeId) -> Option<(NodeId, usize)>,
+    chunk: u64,
+    owner: NodeId,
+    a: NodeId,
+    b: NodeId,
+) -> Kernel {
+    let mut e = Emitter::new(g, storage, chunk);
+    let (m, k) = (g[a].shape[0], g[a].shape[1]);
+    let n = g[b].shape[1];
+    e.meta[0] = m as u32;
+    let np = e.param(n as u32);
+    let kp = e.param(k as u32);
+    let la = e.access(a, false);
+    let lb = e.access(b, false);
+    let st = e.access(owner, true);
+    let main = format!(
+        "var<workgroup> As: array<f32, 1024>;
+var<workgroup> Bs: array<f32, 1024>;
+@compute @workgroup_size(16, 16)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {{
+  let M_ = M.v[0][0];
+  let N_ = {np};
+  let K_ = {kp};
+  let tx = lid.x; let ty = lid.y; let tid = ty * 16u + tx;
+  let row0 = wid.y * 64u; let col0 = wid.x * 64u;
+  var acc: array<f32, 16>;
+  for (var q = 0u; q < 16u; q = q + 1u) {{ acc[q] = 0.0; }}
+  for (var kt = 0u; kt < K_; kt = kt + 16u) {{
+    for (var l = 0u; l < 4u; l = l + 1u) {{
+      let e = tid + l * 256u;
+      let r = e / 16u; let c = e % 16u;
+      let gr = row0 + r; let gc = kt + c;
+      var va = 0.0;
+      if (gr < M_ && gc < K_) {{ va = {la}(gr * K_ + gc); }}
+      As[c * 64u + r] = va;
+      let br = e / 64u; let bc = e % 64u;
+      let gbr = kt + br; let gbc = col0 + bc;
+      var vb = 0.0;
+      if (gbr < K_ && gbc < N_) {{ vb = {lb}(gbr * N_ + gbc); }}
+      Bs[br * 64u + bc] = vb;
+    }}
+    workgroupBarrier();
+    for (var kk = 0u; kk < 16u; kk = kk + 1u) {{
+      var av: array<f32, 4>; var bv: array<f32, 4>;
+      for (var q = 0u; q < 4u; q = q + 1u) {{
+        av[q] = As[kk * 64u + ty + 16u * q];
+        bv[q] = Bs[kk * 64u + tx + 16u * q];
+      }}
+      for (var p = 0u; p < 4u; p = p + 1u) {{
+        for (var q = 0u; q < 4u; q = q + 1u) {{
+          acc[p * 4u + q] = fma(av[p], bv[q], acc[p * 4u + q]);
+        }}
+      }}
+    }}
+    workgroupBarrier();
+  }}
+  for (var p = 0u; p < 4u; p = p + 1u) {{
+    for (var q = 0u; q < 4u; q = q + 1u) {{
+      let r = row0 + ty + 16u * p; let c = col0 + tx + 16u * q;
+      if (r < M_ && c < N_) {{ {st}(r * N_ + c, acc[p * 4u + q]); }}
+    }}
+  }}
+}}
+"
+    );
+    e.finish("", &main)
+}
