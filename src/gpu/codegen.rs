@@ -13,6 +13,15 @@ pub(crate) const WG: u32 = 256;
 /// Most workgroups of the first pass of a reduction.
 pub(crate) const RED_GROUPS: u32 = 1024;
 
+/// Device-dependent code generation choices.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Cfg {
+    /// Elements per storage binding (larger arrays are split).
+    pub chunk: u64,
+    /// Whether the device's `fma` rounds once.
+    pub hw_fma: bool,
+}
+
 /// One storage binding of a kernel: chunk `chunk` of the storage of node `owner`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Bind {
@@ -39,22 +48,58 @@ pub(crate) struct Kernel {
 const PRELUDE: &str = r#"
 fn isnan_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 fn isfinite_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }
-// An opaque identity: stops the driver from contracting a product into a later add.
+// An opaque identity (XOR with a zero read from a storage buffer, which no driver can
+// constant-fold; lavapipe inlines uniform values): stops the driver from contracting a
+// product into a later add, or from "simplifying" the error-free transformations below.
 fn opq(x: f32) -> f32 { return bitcast<f32>(bitcast<u32>(x) ^ M.v[0][1]); }
 fn copysign_(m: f32, s: f32) -> f32 {
   return bitcast<f32>((bitcast<u32>(m) & 0x7fffffffu) | (bitcast<u32>(s) & 0x80000000u));
 }
 fn pow2i(k: i32) -> f32 { return bitcast<f32>(u32(k + 127) << 23u); }
-// a / b, refined by one Newton step on the residual (correctly rounded where the
-// hardware divide is not, for normal operands).
+// Dekker's split and exact product error: a*b - p for p = fl(a*b), without relying on
+// a fused multiply-add (lavapipe's `fma` rounds twice).
+fn split_(a: f32) -> vec2<f32> {
+  let c = opq(4097.0 * a);
+  let hi = opq(c - opq(c - a));
+  return vec2<f32>(hi, opq(a - hi));
+}
+fn tp_err(a: f32, b: f32, p: f32) -> f32 {
+  let x = split_(a); let y = split_(b);
+  return opq(opq(opq(opq(x.x * y.x) - p) + opq(x.x * y.y)) + opq(x.y * y.x)) + opq(x.y * y.y);
+}
+// a*b + c rounded once, through error-free transformations and a round-to-odd step
+// (Boldo & Melquiond's FMA emulation); used where the device's `fma` is not fused.
+fn two_sum_(a: f32, b: f32) -> vec2<f32> {
+  let s = opq(a + b);
+  let bb = opq(s - a);
+  return vec2<f32>(s, opq(opq(a - opq(s - bb)) + opq(b - bb)));
+}
+fn fma_emu(a: f32, b: f32, c: f32) -> f32 {
+  let uh = opq(a * b);
+  let ul = tp_err(a, b, uh);
+  let t = two_sum_(c, ul);
+  let v = two_sum_(uh, t.x);
+  let w = two_sum_(v.y, t.y);
+  // round to odd: an inexact result with an even last bit moves one ulp towards the tail
+  let bits = bitcast<u32>(w.x);
+  let inexact = w.y != 0.0 && (bits & 1u) == 0u;
+  let up = (bitcast<u32>(w.y) >> 31u) == (bits >> 31u);
+  let z = select(w.x, bitcast<f32>(select(bits - 1u, bits + 1u, up)), inexact);
+  let r = v.x + z;
+  return select(uh + c, r, isfinite_(r) && isfinite_(ul) && isfinite_(t.x));
+}
+// a / b, refined by one step on the exact residual (correctly rounded in practice
+// where the hardware quotient is not, for normal operands).
 fn rdiv(a: f32, b: f32) -> f32 {
   let q = a / b;
-  let e = fma(-q, b, a);
-  let q2 = fma(e, 1.0 / b, q);
+  let p = opq(q * b);
+  let e = opq(opq(a - p) - tp_err(q, b, p));
+  let q2 = q + e / b;
   return select(q, q2, isfinite_(e) && isfinite_(q2) && q != 0.0);
 }
-fn exp_(x: f32) -> f32 {
-  let xc = min(max(x, -104.0), 89.0);
+// e^x * 2^k (k lets callers keep results that would be subnormal in range).
+fn exp2k_(x: f32, k: i32) -> f32 {
+  let xc = min(max(x, -104.0 - f32(k) * 0.693147), 89.0);
   let n = round(xc * 1.44269504088896341);
   var r = xc - n * 0.693145751953125;
   r = r - n * 1.42860682030941723e-6;
@@ -66,23 +111,27 @@ fn exp_(x: f32) -> f32 {
   q = fma(q, r, 0.5);
   q = fma(q, r, 1.0);
   let p = fma(q, r, 1.0);
-  let ni = i32(n);
+  let ni = i32(n) + k;
   let n1 = ni >> 1u;
   let y = p * pow2i(n1) * pow2i(ni - n1);
   return select(y, x, isnan_(x));
 }
-// x * sigmoid(2t): for 2t < -20, 1 + e^(-2t) rounds to e^(-2t), so x * e^(2t) is
-// used there (it stays accurate where e^(-2t) would overflow).
-fn xsig_(x: f32, t2: f32) -> f32 {
-  let y = select(rdiv(x, 1.0 + exp_(-t2)), x * exp_(t2), t2 < -20.0);
-  return select(y, -0.0, bitcast<u32>(x) == 0xff800000u);
-}
+fn exp_(x: f32) -> f32 { return exp2k_(x, 0); }
 fn sigmoid_(x: f32) -> f32 {
   let y = select(rdiv(1.0, 1.0 + exp_(-x)), exp_(x), x < -20.0);
   return select(y, x, isnan_(x));
 }
+// x * sigmoid(t + tl) for a head t and small tail tl. For t < -20, 1 + e^-t rounds
+// to e^-t, so x * e^t is used, scaled by 2^64 while it is formed so that it stays
+// normal as long as the result is.
+fn xsig_(x: f32, t: f32, tl: f32) -> f32 {
+  let big = ((x * exp2k_(t, 64)) * (1.0 + tl)) * 5.421010862427522e-20;
+  let mid = rdiv(x, 1.0 + exp_(-t) * (1.0 - tl));
+  let y = select(mid, big, t < -20.0);
+  return select(y, -0.0, bitcast<u32>(x) == 0xff800000u);
+}
 fn swish_(x: f32) -> f32 {
-  return select(xsig_(x, x), x, isnan_(x));
+  return select(xsig_(x, x, 0.0), x, isnan_(x));
 }
 fn tanh_(x: f32) -> f32 {
   let a = abs(x);
@@ -97,11 +146,21 @@ fn tanh_(x: f32) -> f32 {
   return select(y, x, isnan_(x));
 }
 fn gelu_tanh_(x: f32) -> f32 {
-  let u = 0.797884560802865355 * fma(0.044715 * x, x * x, x);
-  return select(xsig_(x, 2.0 * u), x, isnan_(x));
+  // t = 2*sqrt(2/pi)*(x + 0.044715 x^3) as a head and a tail: for x << 0 the result
+  // is ~x*e^t with |t| up to ~90, so t's own rounding would cost ~|t| ulps.
+  let s = opq(x * x); let sl = tp_err(x, x, s);
+  let p = opq(0.044714998453855515 * s);
+  let pl = tp_err(0.044714998453855515, s, p) + opq(0.044714998453855515 * sl) + opq(1.54614448547363289e-09 * s);
+  let u2 = two_sum_(1.0, p); let u = u2.x;
+  let ul = u2.y + pl;
+  let v = opq(u * x); let vl = tp_err(u, x, v) + opq(ul * x);
+  let t = opq(1.5957691669464111 * v);
+  let tl = tp_err(1.5957691669464111, v, t) + opq(1.5957691669464111 * vl) + opq(-4.53406804210527189e-08 * v);
+  let tl2 = select(0.0, tl, abs(x) < 64.0 && isfinite_(tl));
+  return select(xsig_(x, t, tl2), x, isnan_(x));
 }
-// erfc(zh + zl) with |zl| << |zh| (fdlibm's piecewise rational approximations).
-fn erfc_(zh: f32, zl: f32) -> f32 {
+// erfc(zh + zl) * 2^k, |zl| << |zh| (fdlibm's piecewise rational approximations).
+fn erfc_(zh: f32, zl: f32, k: i32) -> f32 {
   let a = abs(zh);
   let neg = zh < 0.0;
   let z2 = zh * zh;
@@ -124,23 +183,30 @@ fn erfc_(zh: f32, zl: f32) -> f32 {
   let rs = rdiv(select(rb, ra, near), select(sb, sa, near));
   let zt = bitcast<f32>(bitcast<u32>(a) & 0xfffff000u);
   let al = select(zl, -zl, neg);
-  let w = exp_(-zt * zt - 0.5625) * exp_((zt - a) * (zt + a) - 2.0 * a * al + rs);
+  // -zt^2 is exact (zt has 12 bits); -zt^2 - 0.5625 is not, so its rounding error
+  // moves into the small second exponent.
+  let h = -zt * zt;
+  let h1 = opq(h - 0.5625);
+  let h1e = opq(opq(h - h1) - 0.5625);
+  let w = exp2k_(h1, k) * exp_((zt - a) * (zt + a) - 2.0 * a * al + rs + h1e);
   let q = rdiv(w, a);
-  let e3 = select(q, 2.0 - q, neg);
-  let e4 = select(0.0, 2.0, neg);
+  let sc = pow2i(k);
+  let e3 = select(q, 2.0 * sc - q, neg);
+  let e4 = select(0.0, 2.0 * sc, neg);
   var r = e4;
   r = select(r, e3, a < 28.0 && !(neg && a >= 6.0));
-  r = select(r, e2, a < 1.25);
-  r = select(r, e1, a < 0.84375);
+  r = select(r, e2 * sc, a < 1.25);
+  r = select(r, e1 * sc, a < 0.84375);
   return r;
 }
 fn gelu_(x: f32) -> f32 {
-  // gelu(x) = x/2 * erfc(-x/sqrt(2)), with -x/sqrt(2) carried as a head and a tail.
-  let c_hi = 0.707106769084930419921875;
-  let c_lo = 1.21016175e-8;
-  let zh = -x * c_hi;
-  let zl = fma(-x, c_hi, -zh) + (-x) * c_lo;
-  let y = select((0.5 * x) * erfc_(zh, zl), x, isnan_(x));
+  // gelu(x) = x/2 * erfc(-x/sqrt(2)), with -x/sqrt(2) carried as a head and a tail,
+  // and erfc scaled by 2^64 in the tail so that it stays normal as long as gelu does.
+  let zh = opq(-x * 0.7071067690849304);
+  let zl = tp_err(-x, 0.7071067690849304, zh) + opq(-x * 1.21016171044789697e-08);
+  let zl2 = select(0.0, zl, isfinite_(zl) && abs(x) < 64.0);
+  let k = select(0, 64, x < -1.0);
+  let y = select(((0.5 * x) * erfc_(zh, zl2, k)) * pow2i(-k), x, isnan_(x));
   return select(y, -0.0, bitcast<u32>(x) == 0xff800000u);
 }
 "#;
@@ -176,18 +242,20 @@ pub(crate) struct Emitter<'g> {
     memo: HashMap<(NodeId, String), String>,
     idx_memo: HashMap<(Vec<usize>, Vec<usize>, String), String>,
     tmp: usize,
+    /// Whether the device's `fma` is a fused (single-rounding) multiply-add.
+    pub hw_fma: bool,
 }
 
 impl<'g> Emitter<'g> {
     pub fn new(
         g: &'g [Node],
         storage: &'g dyn Fn(NodeId) -> Option<(NodeId, usize)>,
-        chunk: u64,
+        cfg: Cfg,
     ) -> Self {
         Emitter {
             g,
             storage,
-            chunk,
+            chunk: cfg.chunk,
             binds: Vec::new(),
             bind_idx: HashMap::new(),
             fns: String::new(),
@@ -198,6 +266,7 @@ impl<'g> Emitter<'g> {
             memo: HashMap::new(),
             idx_memo: HashMap::new(),
             tmp: 0,
+            hw_fma: cfg.hw_fma,
         }
     }
 
@@ -362,7 +431,7 @@ impl<'g> Emitter<'g> {
                         let l = self.param(lo.to_bits());
                         let h = self.param(hi.to_bits());
                         format!(
-                            "select(select({a}, bitcast<f32>({h}), {a} > bitcast<f32>({h})), bitcast<f32>({l}), {a} < bitcast<f32>({l}))"
+                            "select(select(select({a}, bitcast<f32>({h}), {a} > bitcast<f32>({h})), bitcast<f32>({l}), {a} < bitcast<f32>({l})), {a}, isnan_({a}))"
                         )
                     }
                     Un::Relu => format!("select(0.0, {a}, {a} > 0.0 || isnan_({a}))"),
@@ -396,7 +465,7 @@ impl<'g> Emitter<'g> {
                 let a = self.value(x, idx);
                 let b = self.value(y, idx);
                 let c = self.value(z, idx);
-                format!("fma({a}, {b}, {c})")
+                format!("fmx({a}, {b}, {c})")
             }
         };
         self.line(&format!("let {out} = {expr};"));
@@ -410,7 +479,7 @@ impl<'g> Emitter<'g> {
         let mut s = String::new();
         let nvec = self.meta.len().div_ceil(4).max(1);
         let _ = writeln!(s, "struct Meta {{ v: array<vec4<u32>, {nvec}> }}");
-        let _ = writeln!(s, "@group(0) @binding(0) var<uniform> M: Meta;");
+        let _ = writeln!(s, "@group(0) @binding(0) var<storage, read> M: Meta;");
         for (i, (_, w)) in self.binds.iter().enumerate() {
             let acc = if *w { "read_write" } else { "read" };
             let _ = writeln!(
@@ -421,6 +490,11 @@ impl<'g> Emitter<'g> {
             );
         }
         s.push_str(PRELUDE);
+        s.push_str(if self.hw_fma {
+            "fn fmx(a: f32, b: f32, c: f32) -> f32 { return fma(a, b, c); }\n"
+        } else {
+            "fn fmx(a: f32, b: f32, c: f32) -> f32 { return fma_emu(a, b, c); }\n"
+        });
         s.push_str(&self.fns);
         s.push_str(header);
         s.push_str(&main.replace("{BODY}", &self.body));
@@ -437,10 +511,10 @@ impl<'g> Emitter<'g> {
 pub(crate) fn elementwise(
     g: &[Node],
     storage: &dyn Fn(NodeId) -> Option<(NodeId, usize)>,
-    chunk: u64,
+    cfg: Cfg,
     roots: &[NodeId],
 ) -> Kernel {
-    let mut e = Emitter::new(g, storage, chunk);
+    let mut e = Emitter::new(g, storage, cfg);
     let n = numel(&g[roots[0]].shape) as u32;
     e.meta[0] = n;
     let mut stores = Vec::new();
@@ -519,13 +593,13 @@ fn red_parts(op: Red) -> (&'static str, &'static str, &'static str, &'static str
 pub(crate) fn reduce_pass1(
     g: &[Node],
     storage: &dyn Fn(NodeId) -> Option<(NodeId, usize)>,
-    chunk: u64,
+    cfg: Cfg,
     owner: NodeId,
     op: Red,
     x: NodeId,
     y: Option<NodeId>,
 ) -> Kernel {
-    let mut e = Emitter::new(g, storage, chunk);
+    let mut e = Emitter::new(g, storage, cfg);
     e.meta[0] = numel(&g[x].shape) as u32;
     let vx = e.value(x, "i");
     let v = match (op, y) {
@@ -617,12 +691,12 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
 pub(crate) fn reduce_pass2(
     g: &[Node],
     storage: &dyn Fn(NodeId) -> Option<(NodeId, usize)>,
-    chunk: u64,
+    cfg: Cfg,
     owner: NodeId,
     op: Red,
     groups: u32,
 ) -> Kernel {
-    let mut e = Emitter::new(g, storage, chunk);
+    let mut e = Emitter::new(g, storage, cfg);
     e.meta[0] = groups;
     let part = e.partials(owner, false);
     let out = e.raw(owner, true);
@@ -718,13 +792,13 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {{
 pub(crate) fn reduce_axis(
     g: &[Node],
     storage: &dyn Fn(NodeId) -> Option<(NodeId, usize)>,
-    chunk: u64,
+    cfg: Cfg,
     owner: NodeId,
     is_max: bool,
     x: NodeId,
     axis: usize,
 ) -> Kernel {
-    let mut e = Emitter::new(g, storage, chunk);
+    let mut e = Emitter::new(g, storage, cfg);
     let shape = &g[x].shape;
     let len = shape[axis];
     let inner: usize = shape[axis + 1..].iter().product();
@@ -761,17 +835,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     e.finish("", &main)
 }
 
-/// C = A·B for row-major A (m×k) and B (k×n): 64×64 output tiles, 16-deep k slabs in
-/// workgroup memory, 4×4 outputs per thread, sums in k order with fused multiply-adds.
+/// C = A·B for row-major A (m×k) and B (k×n): 128×128 output tiles, 16-deep k slabs
+/// in workgroup memory, 8×8 outputs per thread held in registers, sums in k order
+/// with fused multiply-adds.
 pub(crate) fn matmul(
     g: &[Node],
     storage: &dyn Fn(NodeId) -> Option<(NodeId, usize)>,
-    chunk: u64,
+    cfg: Cfg,
     owner: NodeId,
     a: NodeId,
     b: NodeId,
 ) -> Kernel {
-    let mut e = Emitter::new(g, storage, chunk);
+    let mut e = Emitter::new(g, storage, cfg);
     let (m, k) = (g[a].shape[0], g[a].shape[1]);
     let n = g[b].shape[1];
     e.meta[0] = m as u32;
@@ -780,54 +855,62 @@ pub(crate) fn matmul(
     let la = e.access(a, false);
     let lb = e.access(b, false);
     let st = e.access(owner, true);
+    let mut decl = String::new();
+    let mut inner = String::new();
+    let mut store = String::new();
+    for p in 0..8 {
+        for q in 0..8 {
+            let _ = write!(decl, "var c{p}{q} = 0.0; ");
+        }
+        let _ = writeln!(
+            inner,
+            "      let a{p} = As[kk * 128u + ty + {}u]; let b{p} = Bs[kk * 128u + tx + {}u];",
+            16 * p,
+            16 * p
+        );
+    }
+    for p in 0..8 {
+        for q in 0..8 {
+            let _ = writeln!(inner, "      c{p}{q} = fma(a{p}, b{q}, c{p}{q});");
+            let _ = writeln!(
+                store,
+                "  {{ let r = row0 + ty + {}u; let c = col0 + tx + {}u; if (r < M_ && c < N_) {{ {st}(r * N_ + c, c{p}{q}); }} }}",
+                16 * p,
+                16 * q
+            );
+        }
+    }
     let main = format!(
-        "var<workgroup> As: array<f32, 1024>;
-var<workgroup> Bs: array<f32, 1024>;
+        "var<workgroup> As: array<f32, 2048>;
+var<workgroup> Bs: array<f32, 2048>;
 @compute @workgroup_size(16, 16)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {{
   let M_ = M.v[0][0];
   let N_ = {np};
   let K_ = {kp};
   let tx = lid.x; let ty = lid.y; let tid = ty * 16u + tx;
-  let row0 = wid.y * 64u; let col0 = wid.x * 64u;
-  var acc: array<f32, 16>;
-  for (var q = 0u; q < 16u; q = q + 1u) {{ acc[q] = 0.0; }}
+  let row0 = wid.y * 128u; let col0 = wid.x * 128u;
+  {decl}
   for (var kt = 0u; kt < K_; kt = kt + 16u) {{
-    for (var l = 0u; l < 4u; l = l + 1u) {{
+    for (var l = 0u; l < 8u; l = l + 1u) {{
       let e = tid + l * 256u;
       let r = e / 16u; let c = e % 16u;
       let gr = row0 + r; let gc = kt + c;
       var va = 0.0;
       if (gr < M_ && gc < K_) {{ va = {la}(gr * K_ + gc); }}
-      As[c * 64u + r] = va;
-      let br = e / 64u; let bc = e % 64u;
+      As[c * 128u + r] = va;
+      let br = e / 128u; let bc = e % 128u;
       let gbr = kt + br; let gbc = col0 + bc;
       var vb = 0.0;
       if (gbr < K_ && gbc < N_) {{ vb = {lb}(gbr * N_ + gbc); }}
-      Bs[br * 64u + bc] = vb;
+      Bs[br * 128u + bc] = vb;
     }}
     workgroupBarrier();
     for (var kk = 0u; kk < 16u; kk = kk + 1u) {{
-      var av: array<f32, 4>; var bv: array<f32, 4>;
-      for (var q = 0u; q < 4u; q = q + 1u) {{
-        av[q] = As[kk * 64u + ty + 16u * q];
-        bv[q] = Bs[kk * 64u + tx + 16u * q];
-      }}
-      for (var p = 0u; p < 4u; p = p + 1u) {{
-        for (var q = 0u; q < 4u; q = q + 1u) {{
-          acc[p * 4u + q] = fma(av[p], bv[q], acc[p * 4u + q]);
-        }}
-      }}
-    }}
+{inner}    }}
     workgroupBarrier();
   }}
-  for (var p = 0u; p < 4u; p = p + 1u) {{
-    for (var q = 0u; q < 4u; q = q + 1u) {{
-      let r = row0 + ty + 16u * p; let c = col0 + tx + 16u * q;
-      if (r < M_ && c < N_) {{ {st}(r * N_ + c, acc[p * 4u + q]); }}
-    }}
-  }}
-}}
+{store}}}
 "
     );
     e.finish("", &main)

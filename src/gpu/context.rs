@@ -4,6 +4,7 @@
 use super::buffers::BufferPool;
 use super::GpuError;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Options for [`GpuContext::with_options`].
@@ -57,6 +58,7 @@ pub struct GpuContext {
     limits: wgpu::Limits,
     pub(crate) timestamps: bool,
     pub(crate) chunk_elems: u64,
+    pub(crate) hw_fma: AtomicBool,
     pub(crate) lost: Arc<Mutex<Option<String>>>,
     pub(crate) uncaptured: Arc<Mutex<Vec<GpuError>>>,
     pub(crate) pipelines: Mutex<HashMap<String, Arc<Pipeline>>>,
@@ -176,20 +178,70 @@ impl GpuContext {
             .min(opts.max_binding_bytes.unwrap_or(u64::MAX));
         // Whole 256-element blocks, so that chunk boundaries stay aligned.
         let chunk_elems = ((binding / 4) / 256 * 256).max(256);
-        Ok(GpuContext {
+        let ctx = GpuContext {
             device,
             queue,
             info,
             limits,
             timestamps,
             chunk_elems,
+            hw_fma: AtomicBool::new(true),
             lost,
             uncaptured,
             pipelines: Mutex::new(HashMap::new()),
             pool: Mutex::new(BufferPool::default()),
             _adapter: adapter,
             _instance: instance,
-        })
+        };
+        // Probe whether the device's `fma` rounds once, on values where a multiply
+        // then add differs from `f32::mul_add` (products that nearly cancel the
+        // addend). If not, `fma` is emulated with error-free transformations.
+        let fused = {
+            let n = 4096;
+            let mut state = 0x2545_f491_4f6c_dd1du64;
+            let mut next = move || {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                1.0 + (state >> 41) as f32 / (1u64 << 23) as f32
+            };
+            let a = ndarray::Array1::from_shape_simple_fn(n, &mut next);
+            let b = ndarray::Array1::from_shape_simple_fn(n, &mut next);
+            let c = ndarray::Zip::from(&a)
+                .and(&b)
+                .map_collect(|x, y| -(x * y) * next().min(1.0));
+            let want = ndarray::Zip::from(&a)
+                .and(&b)
+                .and(&c)
+                .map_collect(|x, y, z| x.mul_add(*y, *z));
+            let scope = ctx.scope();
+            let out = scope
+                .upload(&a)?
+                .fma(&scope.upload(&b)?, &scope.upload(&c)?)?
+                .read();
+            let got = scope.run()?.get(&out);
+            got.iter()
+                .zip(&want)
+                .all(|(g, w)| g.to_bits() == w.to_bits())
+        };
+        ctx.hw_fma.store(fused, Ordering::Relaxed);
+        ctx.release_buffers();
+        if let Ok(mut p) = ctx.pipelines.lock() {
+            p.clear();
+        }
+        Ok(ctx)
+    }
+
+    /// Whether the device's `fma` is a fused multiply-add (one rounding). Where it is
+    /// not (lavapipe), `GpuArray::fma` and the division refinement use error-free
+    /// transformations instead.
+    ///
+    /// ```
+    /// # use trueno::gpu::GpuContext;
+    /// if let Ok(ctx) = GpuContext::new() { println!("fused fma: {}", ctx.has_fused_fma()); }
+    /// ```
+    pub fn has_fused_fma(&self) -> bool {
+        self.hw_fma.load(Ordering::Relaxed)
     }
 
     /// The adapter in use (name, vendor, device type, backend, driver).

@@ -2,7 +2,7 @@
 //! submission.
 
 use super::buffers::PoolCounts;
-use super::codegen::{self, Bind, Kernel, RED_GROUPS, WG};
+use super::codegen::{self, Bind, Cfg, Kernel, RED_GROUPS, WG};
 use super::{GpuContext, GpuError};
 use crate::MinMaxError;
 use ndarray::{Array, ArrayBase, Axis, Data, DimMax, Dimension, Ix0, Ix2, IxDyn, RemoveAxis};
@@ -1111,7 +1111,7 @@ impl<'s> GpuArray<'s, Ix2> {
                 "matmul of {m}x{k} and {k2}x{n}: inner dimensions differ"
             )));
         }
-        if m.div_ceil(64) > 65535 || n.div_ceil(64) > 65535 {
+        if m.div_ceil(128) > 65535 || n.div_ceil(128) > 65535 {
             return Err(GpuError::Unsupported(format!("a {m}x{n} matmul result")));
         }
         self.new_node(Op::Matmul(self.id, rhs.id), Ix2(m, n))
@@ -1380,6 +1380,10 @@ impl<'a> GpuScope<'a> {
 
         // 2. Storage.
         let chunk = ctx.chunk_elems;
+        let cfg = Cfg {
+            chunk,
+            hw_fma: ctx.hw_fma.load(std::sync::atomic::Ordering::Relaxed),
+        };
         let mut stores: HashMap<NodeId, Store> = HashMap::new();
         for id in 0..nn {
             if !own[id] {
@@ -1441,8 +1445,8 @@ impl<'a> GpuScope<'a> {
                         }
                         let p = n.div_ceil(WG).clamp(1, RED_GROUPS);
                         partials.insert(id, pool.take(dev, p as u64 * 16, STORAGE, counts));
-                        let k1 = codegen::reduce_pass1(nodes, &storage_fn, chunk, id, r, x, y);
-                        let k2 = codegen::reduce_pass2(nodes, &storage_fn, chunk, id, r, p);
+                        let k1 = codegen::reduce_pass1(nodes, &storage_fn, cfg, id, r, x, y);
+                        let k2 = codegen::reduce_pass2(nodes, &storage_fn, cfg, id, r, p);
                         jobs.push(Job {
                             kernel: k1,
                             groups: (p, 1),
@@ -1457,8 +1461,7 @@ impl<'a> GpuScope<'a> {
                         if n == 0 {
                             continue;
                         }
-                        let k =
-                            codegen::reduce_axis(nodes, &storage_fn, chunk, id, is_max, x, axis);
+                        let k = codegen::reduce_axis(nodes, &storage_fn, cfg, id, is_max, x, axis);
                         jobs.push(Job {
                             kernel: k,
                             groups: (n.div_ceil(WG).min(65535), 1),
@@ -1469,10 +1472,10 @@ impl<'a> GpuScope<'a> {
                         if m == 0 || n == 0 {
                             continue;
                         }
-                        let k = codegen::matmul(nodes, &storage_fn, chunk, id, a, b);
+                        let k = codegen::matmul(nodes, &storage_fn, cfg, id, a, b);
                         jobs.push(Job {
                             kernel: k,
-                            groups: (n.div_ceil(64), m.div_ceil(64)),
+                            groups: (n.div_ceil(128), m.div_ceil(128)),
                         });
                     }
                     _ => {}
@@ -1494,7 +1497,7 @@ impl<'a> GpuScope<'a> {
             }
             for (shape, roots) in groups {
                 let n = numel(&shape) as u32;
-                let k = codegen::elementwise(nodes, &storage_fn, chunk, &roots);
+                let k = codegen::elementwise(nodes, &storage_fn, cfg, &roots);
                 jobs.push(Job {
                     kernel: k,
                     groups: (n.div_ceil(WG).min(65535), 1),
@@ -1505,11 +1508,11 @@ impl<'a> GpuScope<'a> {
         // 5. Pipelines, parameter blocks, bind groups.
         let mut prepared = Vec::new();
         for job in &jobs {
-            if job.kernel.binds.len() > limit {
+            if job.kernel.binds.len() + 1 > limit {
                 return Err(GpuError::Unsupported(format!(
                     "a fused kernel needs {} storage bindings, the device allows {limit}; \
                      split the chain (fewer distinct inputs) or raise the binding size",
-                    job.kernel.binds.len()
+                    job.kernel.binds.len() + 1
                 )));
             }
             let pipe = ctx.pipeline(&job.kernel.wgsl, &mut stats.pipelines_compiled)?;
