@@ -13,13 +13,14 @@ use trueno::{MinMaxError, TruenoExt};
 fn open(opts: GpuOptions) -> Option<GpuContext> {
     match GpuContext::with_options(opts) {
         Ok(c) => Some(c),
-        Err(e) => {
+        Err(GpuError::NoAdapter(e)) => {
             if std::env::var("TRUENO_REQUIRE_GPU").as_deref() == Ok("1") {
-                panic!("TRUENO_REQUIRE_GPU=1 but no GPU context: {e}");
+                panic!("TRUENO_REQUIRE_GPU=1 but no GPU adapter: {e}");
             }
-            eprintln!("GPU test skipped: {e}");
+            eprintln!("GPU test skipped: no adapter ({e})");
             None
         }
+        Err(e) => panic!("the GPU context failed: {e}"),
     }
 }
 
@@ -307,7 +308,7 @@ fn transcendentals_are_within_their_ulp_bounds() {
     let res = s.run().unwrap();
     // GPU bounds: the CPU bounds (exp 1, sigmoid/tanh/swish 2, gelu 4) plus a margin
     // for the device's division and exp (see docs/gpu.md).
-    let bounds = [2u64, 4, 4, 4, 8, 8];
+    let bounds = [2u64, 3, 3, 3, 5, 5];
     let mut failed = Vec::new();
     for ((op, o), bound) in ops.iter().zip(&outs).zip(bounds) {
         let y = res.get(o);
