@@ -306,8 +306,8 @@ fn transcendentals_are_within_their_ulp_bounds() {
         g.gelu_tanh().read(),
     ];
     let res = s.run().unwrap();
-    // GPU bounds: the CPU bounds (exp 1, sigmoid/tanh/swish 2, gelu 4) plus a margin
-    // for the device's division and exp (see docs/gpu.md).
+    // GPU bounds: the CPU bounds (exp 1, sigmoid/tanh/swish 2, gelu 4) plus one ulp
+    // (see docs/gpu.md).
     let bounds = [2u64, 3, 3, 3, 5, 5];
     let mut failed = Vec::new();
     for ((op, o), bound) in ops.iter().zip(&outs).zip(bounds) {

@@ -91,7 +91,8 @@ fn fma_emu(a: f32, b: f32, c: f32) -> f32 {
 // a / b, refined by one step on the exact residual (correctly rounded in practice
 // where the hardware quotient is not, for normal operands).
 fn rdiv(a: f32, b: f32) -> f32 {
-  let q = a / b;
+  // opaque, so that no compiler rewrites (a / b) * b into a
+  let q = opq(a / b);
   let p = opq(q * b);
   let e = opq(opq(a - p) - tp_err(q, b, p));
   let q2 = q + e / b;
@@ -821,7 +822,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let stride = nwg.x * 256u;
   for (var j = gid.x; j < n; j = j + stride) {{
     let base = (j / inner) * len * inner + j % inner;
-    var acc = {init};
+    var acc = 0.0;
     for (var k = 0u; k < len; k = k + 1u) {{
       let i = base + k * inner;
 {{BODY}}      {acc}
@@ -830,7 +831,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }}
 }}
 ",
-        init = if is_max { "0.0" } else { "0.0" },
     );
     e.finish("", &main)
 }

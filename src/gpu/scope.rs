@@ -101,7 +101,7 @@ impl Graph {
         if shape
             .iter()
             .try_fold(1usize, |a, &d| a.checked_mul(d))
-            .map_or(true, |n| n > u32::MAX as usize)
+            .is_none_or(|n| n > u32::MAX as usize)
         {
             return Err(GpuError::Unsupported(format!(
                 "arrays of more than 2^32 - 1 elements (shape {shape:?})"
@@ -1280,7 +1280,7 @@ impl<'a> GpuScope<'a> {
             }
         }
         self.ctx.check_alive()?;
-        for e in [e_oom, e_val, e_int].into_iter().flatten() {
+        if let Some(e) = [e_oom, e_val, e_int].into_iter().flatten().next() {
             return Err(GpuError::from(e));
         }
         if let Some(e) = self.ctx.uncaptured.lock().ok().and_then(|mut u| u.pop()) {
