@@ -51,7 +51,7 @@ fn main() -> Result<(), GpuError> {
     // Device copy bandwidth: one kernel reading x and writing a copy (scale by 1).
     {
         let s = ctx.scope();
-        let c = s.upload(&x)?.scale(1.0).read();
+        let c = s.upload_ref(&x)?.scale(1.0).read();
         let _ = s.run()?;
         let mut dev = Vec::new();
         for _ in 0..reps {
@@ -72,7 +72,7 @@ fn main() -> Result<(), GpuError> {
 
     // The chain: ((x*y + x) * 0.5).relu().clamp(0, 1).sum()  (5 element-wise ops + sum)
     let s = ctx.scope();
-    let (gx, gy) = (s.upload(&x)?, s.upload(&y)?);
+    let (gx, gy) = (s.upload_ref(&x)?, s.upload_ref(&y)?);
     let total = gx
         .mul(&gy)?
         .add(&gx)?
@@ -138,7 +138,7 @@ fn main() -> Result<(), GpuError> {
         ((i * 13 + j * 7) % 97) as f32 / 97.0 - 0.5
     });
     let s = ctx.scope();
-    let c_out = s.upload(&a)?.matmul(&s.upload(&b)?)?.read();
+    let c_out = s.upload_ref(&a)?.matmul(&s.upload_ref(&b)?)?.read();
     let _ = s.run()?;
     let (mut wall, mut dev) = (Vec::new(), Vec::new());
     let mut gc = Array2::zeros((0, 0));

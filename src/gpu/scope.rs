@@ -117,7 +117,7 @@ impl Graph {
 /// ```
 /// # use trueno::gpu::GpuContext;
 /// # use ndarray::Array1;
-/// # let Ok(ctx) = GpuContext::new() else { return };
+/// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
 /// let a = Array1::<f32>::linspace(0.0, 1.0, 1000);
 /// let scope = ctx.scope();
 /// let s = scope.upload(&a)?.exp().scale(2.0).sum().read();
@@ -200,7 +200,7 @@ impl std::fmt::Debug for GpuScope<'_> {
 /// ```
 /// # use trueno::gpu::GpuContext;
 /// # use ndarray::Array2;
-/// # let Ok(ctx) = GpuContext::new() else { return };
+/// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
 /// let a = Array2::<f32>::ones((2, 3));
 /// let scope = ctx.scope();
 /// let h = scope.upload(&a)?.scale(3.0).sub(&scope.upload(&a)?)?;
@@ -228,7 +228,7 @@ impl<D: Dimension> std::fmt::Debug for GpuArray<'_, D> {
 /// ```
 /// # use trueno::gpu::GpuContext;
 /// # use ndarray::array;
-/// # let Ok(ctx) = GpuContext::new() else { return };
+/// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
 /// let a = array![3.0f32, 4.0];
 /// let scope = ctx.scope();
 /// let n = scope.upload(&a)?.norm_l2();
@@ -253,7 +253,7 @@ pub struct GpuScalar<'s, T> {
 /// ```
 /// # use trueno::gpu::GpuContext;
 /// # use ndarray::array;
-/// # let Ok(ctx) = GpuContext::new() else { return };
+/// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
 /// let a = array![[1.0f32, 9.0], [9.0, -3.0]];
 /// let scope = ctx.scope();
 /// let (hi, lo) = { let h = scope.upload(&a)?; (h.argmax().read(), h.argmin().read()) };
@@ -274,7 +274,7 @@ pub struct GpuIndex<'s, D: Dimension> {
 /// ```
 /// # use trueno::gpu::GpuContext;
 /// # use ndarray::array;
-/// # let Ok(ctx) = GpuContext::new() else { return };
+/// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
 /// # let scope = ctx.scope();
 /// # let a = array![1.0f32];
 /// let out: trueno::gpu::ArrayOut<ndarray::Ix1> = scope.upload(&a)?.read();
@@ -292,7 +292,7 @@ pub struct ArrayOut<D: Dimension> {
 /// ```
 /// # use trueno::gpu::GpuContext;
 /// # use ndarray::array;
-/// # let Ok(ctx) = GpuContext::new() else { return };
+/// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
 /// # let scope = ctx.scope();
 /// # let a = array![1.0f32, 2.0];
 /// let out: trueno::gpu::ScalarOut<f32> = scope.upload(&a)?.sum().read();
@@ -311,7 +311,7 @@ pub struct ScalarOut<T> {
 /// ```
 /// # use trueno::gpu::GpuContext;
 /// # use ndarray::array;
-/// # let Ok(ctx) = GpuContext::new() else { return };
+/// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
 /// # let scope = ctx.scope();
 /// # let a = array![1.0f32, f32::NAN];
 /// let out: trueno::gpu::IndexOut<ndarray::Ix1> = scope.upload(&a)?.argmax().read();
@@ -336,7 +336,7 @@ enum Slot {
 /// ```
 /// # use trueno::gpu::GpuContext;
 /// # use ndarray::array;
-/// # let Ok(ctx) = GpuContext::new() else { return };
+/// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
 /// let scope = ctx.scope();
 /// let out = scope.upload(&array![1.0f32, -1.0])?.abs().read();
 /// let res = scope.run()?;
@@ -429,7 +429,7 @@ impl GpuResults {
     /// ```
     /// # use trueno::gpu::GpuContext;
     /// # use ndarray::array;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// let scope = ctx.scope();
     /// let s = scope.upload(&array![1.0f32, 2.0, 3.0])?.sum().read();
     /// assert_eq!(scope.run()?.get(&s), 6.0);
@@ -443,7 +443,7 @@ impl GpuResults {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// let res = ctx.scope().run()?;
     /// assert_eq!(res.stats().submissions, 0); // nothing was marked
     /// # Ok::<(), trueno::gpu::GpuError>(())
@@ -543,7 +543,7 @@ impl<'s, D: Dimension> GpuArray<'s, D> {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// assert_eq!(s.upload(&ndarray::Array3::<f32>::zeros((2, 3, 4)))?.shape(), &[2, 3, 4]);
     /// # Ok::<(), trueno::gpu::GpuError>(())
@@ -556,7 +556,7 @@ impl<'s, D: Dimension> GpuArray<'s, D> {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let out = s.upload(&ndarray::array![1.0f32])?.read();
     /// assert_eq!(s.run()?.get(&out), ndarray::array![1.0f32]);
@@ -595,7 +595,7 @@ binops! {
     ///
     /// ```
     /// # use trueno::gpu::{GpuContext, GpuError};
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let a = s.upload(&ndarray::Array2::<f32>::zeros((2, 3)))?;
     /// let b = s.upload(&ndarray::Array1::<f32>::zeros(4))?;
@@ -607,7 +607,7 @@ binops! {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let a = s.upload(&ndarray::array![3.0f32, 2.0])?;
     /// let o = a.sub(&a)?.read();
@@ -619,7 +619,7 @@ binops! {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let a = s.upload(&ndarray::array![3.0f32, 2.0])?;
     /// let o = a.mul(&a)?.read();
@@ -632,7 +632,7 @@ binops! {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let a = s.upload(&ndarray::array![3.0f32, 2.0])?;
     /// let o = a.div(&a)?.read();
@@ -658,7 +658,7 @@ unops! {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let o = s.upload(&ndarray::array![-1.5f32])?.abs().read();
     /// assert_eq!(s.run()?.get(&o), ndarray::array![1.5f32]);
@@ -669,7 +669,7 @@ unops! {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let o = s.upload(&ndarray::array![-1.5f32, 2.0])?.relu().read();
     /// assert_eq!(s.run()?.get(&o), ndarray::array![0.0f32, 2.0]);
@@ -680,7 +680,7 @@ unops! {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let o = s.upload(&ndarray::array![0.0f32, 1.0])?.exp().read();
     /// let r = s.run()?.get(&o);
@@ -693,7 +693,7 @@ unops! {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let o = s.upload(&ndarray::array![0.0f32])?.sigmoid().read();
     /// assert_eq!(s.run()?.get(&o), ndarray::array![0.5f32]);
@@ -704,7 +704,7 @@ unops! {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let o = s.upload(&ndarray::array![0.0f32, f32::NEG_INFINITY])?.gelu().read();
     /// let r = s.run()?.get(&o);
@@ -716,7 +716,7 @@ unops! {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let o = s.upload(&ndarray::array![0.0f32])?.gelu_tanh().read();
     /// assert_eq!(s.run()?.get(&o), ndarray::array![0.0f32]);
@@ -727,7 +727,7 @@ unops! {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let o = s.upload(&ndarray::array![0.0f32])?.swish().read();
     /// assert_eq!(s.run()?.get(&o), ndarray::array![0.0f32]);
@@ -738,7 +738,7 @@ unops! {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let o = s.upload(&ndarray::array![0.0f32, 100.0])?.tanh().read();
     /// assert_eq!(s.run()?.get(&o), ndarray::array![0.0f32, 1.0]);
@@ -752,7 +752,7 @@ impl<'s, D: Dimension> GpuArray<'s, D> {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let o = s.upload(&ndarray::array![1.5f32])?.scale(2.0).read();
     /// assert_eq!(s.run()?.get(&o), ndarray::array![3.0f32]);
@@ -767,7 +767,7 @@ impl<'s, D: Dimension> GpuArray<'s, D> {
     ///
     /// ```
     /// # use trueno::gpu::{GpuContext, GpuError};
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let a = s.upload(&ndarray::array![-5.0f32, 0.5, 5.0])?;
     /// assert!(matches!(a.clamp(1.0, 0.0), Err(GpuError::InvalidArgument(_))));
@@ -788,7 +788,7 @@ impl<'s, D: Dimension> GpuArray<'s, D> {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let a = s.upload(&ndarray::array![0.0f32, 10.0])?;
     /// let b = s.upload(&ndarray::array![1.0f32, 20.0])?;
@@ -805,7 +805,7 @@ impl<'s, D: Dimension> GpuArray<'s, D> {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let a = s.upload(&ndarray::array![2.0f32])?;
     /// let o = a.fma(&a, &a)?.read();
@@ -826,7 +826,7 @@ impl<'s, D: Dimension> GpuArray<'s, D> {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let o = s.upload(&ndarray::array![[1.0f32, 2.0], [3.0, 4.0]])?.sum().read();
     /// assert_eq!(s.run()?.get(&o), 10.0);
@@ -840,7 +840,7 @@ impl<'s, D: Dimension> GpuArray<'s, D> {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let o = s.upload(&ndarray::array![1.0f32, -2.0])?.norm_l1().read();
     /// assert_eq!(s.run()?.get(&o), 3.0);
@@ -854,7 +854,7 @@ impl<'s, D: Dimension> GpuArray<'s, D> {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let o = s.upload(&ndarray::array![3e30f32, 4e30])?.norm_l2().read();
     /// assert!((s.run()?.get(&o) - 5e30).abs() <= 5e30 * 1e-6);
@@ -868,7 +868,7 @@ impl<'s, D: Dimension> GpuArray<'s, D> {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let o = s.upload(&ndarray::array![1.0f32, -7.0])?.norm_linf().read();
     /// assert_eq!(s.run()?.get(&o), 7.0);
@@ -882,7 +882,7 @@ impl<'s, D: Dimension> GpuArray<'s, D> {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let a = s.upload(&ndarray::array![1.0f32, 2.0])?;
     /// let o = a.dot(&a)?.read();
@@ -899,7 +899,7 @@ impl<'s, D: Dimension> GpuArray<'s, D> {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let o = s.upload(&ndarray::array![1.0f32, 5.0])?.max().read();
     /// assert_eq!(s.run()?.get(&o), Ok(5.0));
@@ -913,7 +913,7 @@ impl<'s, D: Dimension> GpuArray<'s, D> {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let o = s.upload(&ndarray::Array1::<f32>::zeros(0))?.min().read();
     /// assert_eq!(s.run()?.get(&o), Err(trueno::MinMaxError::EmptyInput));
@@ -940,7 +940,7 @@ impl<'s, D: Dimension> GpuArray<'s, D> {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let o = s.upload(&ndarray::array![[1.0f32, 5.0], [5.0, 0.0]])?.argmax().read();
     /// assert_eq!(s.run()?.get(&o), Ok((0, 1)));
@@ -954,7 +954,7 @@ impl<'s, D: Dimension> GpuArray<'s, D> {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let o = s.upload(&ndarray::array![3.0f32, 1.0, 1.0])?.argmin().read();
     /// assert_eq!(s.run()?.get(&o), Ok(1));
@@ -987,7 +987,7 @@ impl<'s, D: Dimension> GpuArray<'s, D> {
     /// ```
     /// # use trueno::gpu::GpuContext;
     /// # use ndarray::{array, Axis};
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let o = s.upload(&array![[1.0f32, 2.0], [3.0, 4.0]])?.sum_axis(Axis(1))?.read();
     /// assert_eq!(s.run()?.get(&o), array![3.0f32, 7.0]);
@@ -1005,7 +1005,7 @@ impl<'s, D: Dimension> GpuArray<'s, D> {
     /// ```
     /// # use trueno::gpu::GpuContext;
     /// # use ndarray::{array, Axis};
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let o = s.upload(&array![[1.0f32, 2.0], [3.0, 4.0]])?.max_axis(Axis(0))?.read();
     /// assert_eq!(s.run()?.get(&o), array![3.0f32, 4.0]);
@@ -1024,7 +1024,7 @@ impl<'s, D: Dimension> GpuArray<'s, D> {
     /// ```
     /// # use trueno::gpu::GpuContext;
     /// # use ndarray::{array, Axis};
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let x = s.upload(&array![[1.0f32, 3.0], [2.0, 6.0]])?;
     /// let o = x.sub(&x.max_axis(Axis(1))?.insert_axis(Axis(1))?)?.read();
@@ -1048,7 +1048,7 @@ impl<'s, D: Dimension> GpuArray<'s, D> {
     /// ```
     /// # use trueno::gpu::GpuContext;
     /// # use ndarray::array;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let o = s.upload(&array![1.0f32, 2.0, 3.0, 4.0])?.into_shape((2, 2))?.read();
     /// assert_eq!(s.run()?.get(&o), array![[1.0f32, 2.0], [3.0, 4.0]]);
@@ -1073,7 +1073,7 @@ impl<'s, D: Dimension> GpuArray<'s, D> {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let d = s.upload(&ndarray::array![1.0f32])?.into_dyn();
     /// assert_eq!(d.shape(), &[1]);
@@ -1095,7 +1095,7 @@ impl<'s> GpuArray<'s, Ix2> {
     /// ```
     /// # use trueno::gpu::GpuContext;
     /// # use ndarray::array;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let a = s.upload(&array![[1.0f32, 2.0], [3.0, 4.0]])?;
     /// let o = a.matmul(&a)?.read();
@@ -1123,7 +1123,7 @@ impl<'s, T> GpuScalar<'s, T> {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let o = s.upload(&ndarray::array![2.0f32])?.sum().read();
     /// assert_eq!(s.run()?.get(&o), 2.0);
@@ -1143,7 +1143,7 @@ impl<'s, T> GpuScalar<'s, T> {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let a = s.upload(&ndarray::array![1.0f32, 3.0])?;
     /// let o = a.sub(&a.sum().as_array())?.read();
@@ -1164,7 +1164,7 @@ impl<'s, D: Dimension> GpuIndex<'s, D> {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// # let s = ctx.scope();
     /// let o = s.upload(&ndarray::array![2.0f32, 3.0])?.argmax().read();
     /// assert_eq!(s.run()?.get(&o), Ok(1));
@@ -1190,6 +1190,8 @@ const STORAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
     .union(wgpu::BufferUsages::COPY_DST);
 const READBACK: wgpu::BufferUsages =
     wgpu::BufferUsages::MAP_READ.union(wgpu::BufferUsages::COPY_DST);
+const UPLOAD: wgpu::BufferUsages =
+    wgpu::BufferUsages::MAP_WRITE.union(wgpu::BufferUsages::COPY_SRC);
 const PARAMS: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE.union(wgpu::BufferUsages::COPY_DST);
 
 impl<'a> GpuScope<'a> {
@@ -1209,19 +1211,42 @@ impl<'a> GpuScope<'a> {
         }
     }
 
-    /// Records an array (any dimension, any layout) to upload at `run()`. Contiguous
-    /// row-major arrays are borrowed, others copied once into row-major order.
+    /// Records an array (any dimension, any layout) to upload at `run()`; its elements
+    /// are copied once, in row-major order, when this is called. See
+    /// [`upload_ref`](Self::upload_ref) to borrow a large array instead.
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
-    /// let a = ndarray::Array2::<f32>::eye(3);
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// let scope = ctx.scope();
-    /// let t = scope.upload(&a.t())?;     // a transposed view: copied to row-major
+    /// let t = scope.upload(&ndarray::Array2::<f32>::eye(3).t())?; // any layout
     /// assert_eq!(t.shape(), &[3, 3]);
     /// # Ok::<(), trueno::gpu::GpuError>(())
     /// ```
     pub fn upload<S: Data<Elem = f32>, D: Dimension>(
+        &self,
+        a: &ArrayBase<S, D>,
+    ) -> Result<GpuArray<'_, D>, GpuError> {
+        let data: Vec<f32> = match a.as_slice() {
+            Some(s) => s.to_vec(),
+            None => a.iter().copied().collect(),
+        };
+        self.push_input(Cow::Owned(data), a.raw_dim())
+    }
+
+    /// Like [`upload`](Self::upload), but borrows a row-major contiguous array for
+    /// the life of the scope instead of copying it (other layouts are copied).
+    ///
+    /// ```
+    /// # use trueno::gpu::GpuContext;
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
+    /// let big = ndarray::Array1::<f32>::ones(1 << 20);
+    /// let scope = ctx.scope();
+    /// let s = scope.upload_ref(&big)?.sum().read();
+    /// assert_eq!(scope.run()?.get(&s), (1 << 20) as f32);
+    /// # Ok::<(), trueno::gpu::GpuError>(())
+    /// ```
+    pub fn upload_ref<S: Data<Elem = f32>, D: Dimension>(
         &self,
         a: &'a ArrayBase<S, D>,
     ) -> Result<GpuArray<'_, D>, GpuError> {
@@ -1229,16 +1254,24 @@ impl<'a> GpuScope<'a> {
             Some(s) => Cow::Borrowed(s),
             None => Cow::Owned(a.iter().copied().collect()),
         };
+        self.push_input(data, a.raw_dim())
+    }
+
+    fn push_input<D: Dimension>(
+        &self,
+        data: Cow<'a, [f32]>,
+        dim: D,
+    ) -> Result<GpuArray<'_, D>, GpuError> {
         let mut inputs = self.inputs.borrow_mut();
         let id = self
             .g
             .borrow_mut()
-            .push(Op::Input(inputs.len()), a.shape().to_vec())?;
+            .push(Op::Input(inputs.len()), dim.slice().to_vec())?;
         inputs.push(data);
         Ok(GpuArray {
             g: &self.g,
             id,
-            dim: a.raw_dim(),
+            dim,
         })
     }
 
@@ -1248,7 +1281,7 @@ impl<'a> GpuScope<'a> {
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
-    /// # let Ok(ctx) = GpuContext::new() else { return };
+    /// # let Ok(ctx) = GpuContext::new() else { return Ok(()) };
     /// let a = ndarray::Array1::<f32>::ones(1 << 16);
     /// let scope = ctx.scope();
     /// let s = scope.upload(&a)?.sum().read();
@@ -1407,19 +1440,55 @@ impl<'a> GpuScope<'a> {
         };
         let limit = dev.limits().max_storage_buffers_per_shader_stage as usize;
 
-        // 3. Uploads (staged by the queue; they execute before the command buffer).
+        // 3. Uploads: into pooled, mapped staging buffers (no allocation after the first
+        //    run), copied to the device at the start of the one command buffer.
+        let mut uploads: Vec<(wgpu::Buffer, NodeId, usize, u64)> = Vec::new();
         for id in 0..nn {
-            if let (true, Op::Input(k)) = (own[id], &nodes[id].op) {
-                let data: &[f32] = &inputs[*k];
-                for (c, buf) in stores[&id].chunks.iter().enumerate() {
-                    let lo = (c as u64 * chunk) as usize;
-                    let hi = (lo + chunk as usize).min(data.len());
+            if let (true, Op::Input(_)) = (own[id], &nodes[id].op) {
+                for c in 0..stores[&id].chunks.len() {
+                    let lo = c as u64 * chunk;
+                    let hi = (lo + chunk).min(numel(&nodes[id].shape) as u64);
                     if lo < hi {
-                        let bytes: &[u8] = bytemuck::cast_slice(&data[lo..hi]);
-                        ctx.queue.write_buffer(buf, 0, bytes);
-                        stats.bytes_uploaded += bytes.len() as u64;
+                        let bytes = (hi - lo) * 4;
+                        let st = pool.take(dev, bytes, UPLOAD, counts);
+                        uploads.push((st, id, c, bytes));
                     }
                 }
+            }
+        }
+        if !uploads.is_empty() {
+            let status: Arc<Mutex<Vec<Result<(), String>>>> = Arc::new(Mutex::new(Vec::new()));
+            for (st, ..) in &uploads {
+                let s2 = status.clone();
+                st.map_async(wgpu::MapMode::Write, .., move |r| {
+                    if let Ok(mut s) = s2.lock() {
+                        s.push(r.map_err(|e| e.to_string()));
+                    }
+                });
+            }
+            dev.poll(wgpu::PollType::wait_indefinitely())
+                .map_err(|e| GpuError::DeviceLost(e.to_string()))?;
+            let st = status
+                .lock()
+                .map_err(|_| GpuError::Map("poisoned".into()))?;
+            if st.len() != uploads.len() || st.iter().any(|r| r.is_err()) {
+                return Err(GpuError::Map(format!("staging buffers not mapped: {st:?}")));
+            }
+            drop(st);
+            for (stage, id, c, bytes) in &uploads {
+                let Op::Input(k) = nodes[*id].op else {
+                    unreachable!()
+                };
+                let lo = (*c as u64 * chunk) as usize;
+                let data: &[f32] = &inputs[k][lo..lo + (*bytes / 4) as usize];
+                {
+                    let mut view = stage
+                        .get_mapped_range_mut(0..*bytes)
+                        .map_err(|e| GpuError::Map(e.to_string()))?;
+                    view.copy_from_slice(bytemuck::cast_slice(data));
+                }
+                stage.unmap();
+                stats.bytes_uploaded += bytes;
             }
         }
 
@@ -1549,6 +1618,9 @@ impl<'a> GpuScope<'a> {
         let mut enc = dev.create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("trueno run"),
         });
+        for (stage, id, c, bytes) in &uploads {
+            enc.copy_buffer_to_buffer(stage, 0, &stores[id].chunks[*c], 0, *bytes);
+        }
         for id in 0..nn {
             if own[id] {
                 if let Op::Reduce(_, x, _) = nodes[id].op {
@@ -1681,6 +1753,7 @@ impl<'a> GpuScope<'a> {
             t.unmap();
         }
         held.extend(reads.into_iter().map(|(b, _)| b));
+        held.extend(uploads.into_iter().map(|(b, ..)| b));
         held.extend(ts_read);
         held.extend(partials.into_values());
         held.extend(stores.into_values().flat_map(|s| s.chunks));
