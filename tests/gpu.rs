@@ -724,6 +724,52 @@ fn any_dimension_and_layout() {
 }
 
 #[test]
+fn scalars_feed_back_as_arrays() {
+    let Some(ctx) = ctx() else { return };
+    let x = array![[3.0f32, 4.0], [0.0, -12.0]];
+    let s = ctx.scope();
+    let g = s.upload(&x).unwrap();
+    let n = g.norm_l2();
+    let unit = g.div(&n.as_array()).unwrap().read();
+    let n0 = n.as_array().read();
+    let n1 = n.as_array().into_shape(1).unwrap().read();
+    let centred = g.sub(&g.max().as_array()).unwrap().read();
+    let res = s.run().unwrap();
+    assert_eq!(res.get(&n0), ndarray::arr0(13.0f32));
+    assert_eq!(res.get(&n1), array![13.0f32]);
+    assert_bits(
+        "x / |x|",
+        &res.get(&unit),
+        &x.simd_div(&ndarray::arr0(13.0f32)),
+    );
+    assert_bits(
+        "x - max",
+        &res.get(&centred),
+        &x.simd_sub(&ndarray::arr0(4.0f32)),
+    );
+}
+
+#[test]
+fn empty_arrays() {
+    let Some(ctx) = ctx() else { return };
+    let e = Array2::<f32>::zeros((3, 0));
+    let s = ctx.scope();
+    let g = s.upload(&e).unwrap();
+    let outs = (
+        g.exp().read(),
+        g.sum().read(),
+        g.sum_axis(Axis(1)).unwrap().read(),
+        g.norm_l2().read(),
+    );
+    let res = s.run().unwrap();
+    assert_eq!(res.get(&outs.0).shape(), &[3, 0]);
+    assert_eq!(res.get(&outs.1), 0.0);
+    assert_eq!(res.get(&outs.2), array![0.0f32, 0.0, 0.0]);
+    assert_eq!(res.get(&outs.3), 0.0);
+    assert!(matches!(g.max_axis(Axis(1)), Err(GpuError::Shape(_))));
+}
+
+#[test]
 fn errors_are_values() {
     let Some(ctx) = ctx() else { return };
     let s = ctx.scope();

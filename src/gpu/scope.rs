@@ -424,7 +424,8 @@ impl<D: Dimension> Fetch for IndexOut<D> {
 }
 
 impl GpuResults {
-    /// The value of a marked output.
+    /// The value of a marked output. Panics if `out` was marked after this run or
+    /// in another scope (like indexing out of bounds).
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
@@ -1734,7 +1735,9 @@ impl<'a> GpuScope<'a> {
                     };
                     slots.push(Slot::Words([words[0], words[1], words[2], words[3]], n));
                 } else {
-                    let v: Vec<f32> = bytemuck::cast_slice(words).to_vec();
+                    // (a reduction read as a 0-d array holds 4 words: keep the value)
+                    let n = numel(&nodes[o].shape);
+                    let v: Vec<f32> = bytemuck::cast_slice(&words[..n]).to_vec();
                     slots.push(Slot::Array(v));
                 }
             }
