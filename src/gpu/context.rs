@@ -316,6 +316,30 @@ impl GpuContext {
         super::GpuScope::new(self)
     }
 
+    /// Destroys the device now (freeing its memory); every later `run()` on scopes of
+    /// this context returns [`GpuError::DeviceLost`]. Dropping the context does the
+    /// same implicitly.
+    ///
+    /// ```
+    /// # use trueno::gpu::{GpuContext, GpuError};
+    /// if let Ok(ctx) = GpuContext::new() {
+    ///     let scope = ctx.scope();
+    ///     let s = scope.upload(&ndarray::array![1.0f32])?.sum().read();
+    ///     ctx.destroy();
+    ///     assert!(matches!(scope.run(), Err(GpuError::DeviceLost(_))));
+    /// #   let _ = s;
+    /// }
+    /// # Ok::<(), GpuError>(())
+    /// ```
+    pub fn destroy(&self) {
+        self.device.destroy();
+        let _ = self.device.poll(wgpu::PollType::Poll);
+        if let Ok(mut g) = self.lost.lock() {
+            g.get_or_insert_with(|| "destroyed by GpuContext::destroy".to_string());
+        }
+        self.release_buffers();
+    }
+
     pub(crate) fn check_alive(&self) -> Result<(), GpuError> {
         if let Some(m) = self.lost.lock().ok().and_then(|g| g.clone()) {
             return Err(GpuError::DeviceLost(m));
@@ -364,5 +388,53 @@ impl GpuContext {
             m.insert(wgsl.to_string(), p.clone());
         }
         Ok(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> Option<GpuContext> {
+        match GpuContext::new() {
+            Ok(c) => Some(c),
+            Err(e) if std::env::var("TRUENO_REQUIRE_GPU").as_deref() == Ok("1") => {
+                panic!("TRUENO_REQUIRE_GPU=1 but: {e}")
+            }
+            Err(GpuError::NoAdapter(m)) => {
+                eprintln!("GPU test skipped: no adapter ({m})");
+                None
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn a_bad_kernel_is_an_error_not_a_panic() {
+        let Some(ctx) = ctx() else { return };
+        let mut n = 0;
+        match ctx.pipeline("this is not WGSL", &mut n) {
+            Err(GpuError::Validation(m)) => assert!(m.contains("not WGSL"), "{m}"),
+            other => panic!("expected a validation error, got {:?}", other.map(|_| ())),
+        }
+        // A kernel that parses but breaks validation (unknown identifier).
+        let r = ctx.pipeline(
+            "@compute @workgroup_size(1) fn main() { let x = y; }",
+            &mut n,
+        );
+        assert!(matches!(r, Err(GpuError::Validation(_))));
+        assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn device_loss_is_reported() {
+        let Some(ctx) = ctx() else { return };
+        let scope = ctx.scope();
+        let a = ndarray::array![1.0f32, 2.0];
+        let out = scope.upload(&a).unwrap().sum().read();
+        assert_eq!(scope.run().unwrap().get(&out), 3.0);
+        ctx.destroy();
+        assert!(matches!(scope.run(), Err(GpuError::DeviceLost(_))));
+        assert!(matches!(ctx.scope().run(), Err(GpuError::DeviceLost(_))));
     }
 }
