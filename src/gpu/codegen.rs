@@ -52,10 +52,6 @@ fn isfinite_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800
 // constant-fold; lavapipe inlines uniform values): stops the driver from contracting a
 // product into a later add, or from "simplifying" the error-free transformations below.
 fn opq(x: f32) -> f32 { return bitcast<f32>(bitcast<u32>(x) ^ M.v[0][1]); }
-fn copysign_(m: f32, s: f32) -> f32 {
-  return bitcast<f32>((bitcast<u32>(m) & 0x7fffffffu) | (bitcast<u32>(s) & 0x80000000u));
-}
-fn pow2i(k: i32) -> f32 { return bitcast<f32>(u32(k + 127) << 23u); }
 // Dekker's split and exact product error: a*b - p for p = fl(a*b), without relying on
 // a fused multiply-add (lavapipe's `fma` rounds twice).
 fn split_(a: f32) -> vec2<f32> {
@@ -98,117 +94,160 @@ fn rdiv(a: f32, b: f32) -> f32 {
   let q2 = q + e / b;
   return select(q, q2, isfinite_(e) && isfinite_(q2) && q != 0.0);
 }
-// e^x * 2^k (k lets callers keep results that would be subnormal in range).
-fn exp2k_(x: f32, k: i32) -> f32 {
-  let xc = min(max(x, -104.0 - f32(k) * 0.693147), 89.0);
-  let n = round(xc * 1.44269504088896341);
-  var r = xc - n * 0.693145751953125;
-  r = r - n * 1.42860682030941723e-6;
-  var q = 1.98412698412698413e-4;
-  q = fma(q, r, 1.38888888888888889e-3);
-  q = fma(q, r, 8.33333333333333333e-3);
-  q = fma(q, r, 4.16666666666666667e-2);
-  q = fma(q, r, 1.66666666666666667e-1);
-  q = fma(q, r, 0.5);
-  q = fma(q, r, 1.0);
-  let p = fma(q, r, 1.0);
-  let ni = i32(n) + k;
-  let n1 = ni >> 1u;
-  let y = p * pow2i(n1) * pow2i(ni - n1);
-  return select(y, x, isnan_(x));
+// ---- The transcendental functions: a port of the CPU kernels (src/kernels/math.rs and
+// activation.rs, branch `activations`): the same range reductions, polynomials and
+// constants, with the same (hi, lo) pair arithmetic. Every product whose rounding the
+// pair arithmetic depends on goes through `mul_`, so no driver contracts or
+// re-associates it; `fma` is `mul_add_fast` (fused or not: the CPU bounds were checked
+// for both).
+fn mul_(a: f32, b: f32) -> f32 { return opq(a * b); }
+fn min_(a: f32, b: f32) -> f32 { return select(b, a, a < b); }
+fn max_(a: f32, b: f32) -> f32 { return select(b, a, a > b); }
+fn clamp_keep_nan(x: f32, lo: f32, hi: f32) -> f32 { return max_(lo, min_(hi, x)); }
+fn mul_err(a: f32, b: f32) -> f32 { return tp_err(a, b, mul_(a, b)); }
+// c - a*b where that is (nearly) representable
+fn residual(a: f32, b: f32, c: f32) -> f32 {
+  let p = mul_(a, b);
+  return opq(opq(c - p) - tp_err(a, b, p));
 }
-fn exp_(x: f32) -> f32 { return exp2k_(x, 0); }
-fn sigmoid_(x: f32) -> f32 {
-  let y = select(rdiv(1.0, 1.0 + exp_(-x)), exp_(x), x < -20.0);
-  return select(y, x, isnan_(x));
+fn fast_two_sum(a: f32, b: f32) -> vec2<f32> {
+  let h = opq(a + b);
+  return vec2<f32>(h, opq(opq(a - h) + b));
 }
-// x * sigmoid(t + tl) for a head t and small tail tl. For t < -20, 1 + e^-t rounds
-// to e^-t, so x * e^t is used, scaled by 2^64 while it is formed so that it stays
-// normal as long as the result is.
-fn xsig_(x: f32, t: f32, tl: f32) -> f32 {
-  let big = ((x * exp2k_(t, 64)) * (1.0 + tl)) * 5.421010862427522e-20;
-  let mid = rdiv(x, 1.0 + exp_(-t) * (1.0 - tl));
-  let y = select(mid, big, t < -20.0);
-  return select(y, -0.0, bitcast<u32>(x) == 0xff800000u);
+fn pow2f(n: f32) -> f32 { return bitcast<f32>(u32(i32(n) + 127) << 23u); }
+fn pow2_floor126(n: f32) -> f32 { return pow2f(max_(n, -126.0)); }
+fn ldexp_(a: f32, n: f32) -> f32 {
+  let n1 = round(n * 0.5);
+  return mul_(mul_(a, pow2f(n1)), pow2f(n - n1));
 }
-fn swish_(x: f32) -> f32 {
-  return select(xsig_(x, x, 0.0), x, isnan_(x));
+fn recip_(d: f32) -> f32 {
+  let r = 1.0 / d;
+  let e = fma(-d, r, 1.0);
+  return fma(r, e, r);
 }
+fn div_pairs(nh: f32, nl: f32, dh: f32, dl: f32, inf: bool) -> f32 {
+  let inv = recip_(dh);
+  let q = mul_(nh, inv);
+  var rem = residual(q, dh, nh);
+  rem = fma(-q, dl, opq(rem + nl));
+  let corr = mul_(rem, inv);
+  return select(opq(q + corr), q, inf && isnan_(corr));
+}
+// e^(zh + zl) as (a + t) * 2^n, unrounded: vec3(a, t, n).
+fn exp_parts(zh0: f32, zl: f32) -> vec3<f32> {
+  let zh = clamp_keep_nan(zh0, -150.0, 89.0);
+  let n = round(zh * 1.44269502162933349609375);
+  let r_hi = fma(n, -0.693359375, zh);
+  let m = fma(n, 2.12194440e-4, zl);
+  let rr = fast_two_sum(r_hi, m);
+  let r = rr.x; let rl = rr.y;
+  var h = 0.0013942213;
+  h = fma(h, r, 0.008368845);
+  h = fma(h, r, 0.041666385);
+  h = fma(h, r, 0.1666652);
+  h = fma(h, r, 0.5);
+  let r2 = mul_(r, r);
+  let a = opq(1.0 + r);
+  let e1 = opq(opq(1.0 - a) + r);
+  let t = opq(e1 + fma(r2, h, fma(rl, r, rl)));
+  return vec3<f32>(a, t, n);
+}
+fn exp_(x: f32) -> f32 {
+  let p = exp_parts(x, 0.0);
+  return ldexp_(opq(p.x + p.y), p.z);
+}
+// x * sigma(vh + vl) (mul) or sigma(vh + vl) alone.
+fn x_logistic(x: f32, vh: f32, vl: f32, mul: bool) -> f32 {
+  let vsign = bitcast<u32>(vh) & 0x80000000u;
+  let zh = bitcast<f32>(bitcast<u32>(vh) | 0x80000000u);
+  let zl = bitcast<f32>(bitcast<u32>(vl) ^ (vsign ^ 0x80000000u));
+  let e = exp_parts(zh, zl);
+  let p = fast_two_sum(e.x, e.y);
+  let sc = pow2_floor126(e.z);
+  let eh = mul_(p.x, sc);
+  let el = mul_(p.y, sc);
+  let d = fast_two_sum(1.0, eh);
+  let dl = opq(d.y + el);
+  let neg = vh < 0.0;
+  let ma = select(1.0, e.x, neg);
+  let mt = select(0.0, e.y, neg);
+  let ns = select(0.0, e.z, neg);
+  var nh = ma; var nl = mt;
+  if (mul) {
+    nh = mul_(x, ma);
+    nl = fma(x, mt, mul_err(x, ma));
+  }
+  let q = ldexp_(div_pairs(nh, nl, d.x, dl, mul), ns);
+  return select(q, bitcast<f32>(bitcast<u32>(q) | (bitcast<u32>(x) & 0x80000000u)), mul);
+}
+fn sigmoid_(x: f32) -> f32 { return x_logistic(x, x, 0.0, false); }
+fn swish_(x: f32) -> f32 { return x_logistic(max_(-150.0, x), x, 0.0, true); }
 fn tanh_(x: f32) -> f32 {
-  let a = abs(x);
-  let z = a * a;
-  var p = fma(-5.70498872745e-3, z, 2.06390887954e-2);
-  p = fma(p, z, -5.37397155531e-2);
-  p = fma(p, z, 1.33314422036e-1);
-  p = fma(p, z, -3.33332819422e-1);
-  let small = fma(p * z, a, a);
-  let large = 1.0 - rdiv(2.0, exp_(2.0 * a) + 1.0);
-  let y = copysign_(select(large, small, a < 0.625), x);
-  return select(y, x, isnan_(x));
-}
-fn gelu_tanh_(x: f32) -> f32 {
-  // t = 2*sqrt(2/pi)*(x + 0.044715 x^3) as a head and a tail: for x << 0 the result
-  // is ~x*e^t with |t| up to ~90, so t's own rounding would cost ~|t| ulps.
-  let s = opq(x * x); let sl = tp_err(x, x, s);
-  let p = opq(0.044714998453855515 * s);
-  let pl = tp_err(0.044714998453855515, s, p) + opq(0.044714998453855515 * sl) + opq(1.54614448547363289e-09 * s);
-  let u2 = two_sum_(1.0, p); let u = u2.x;
-  let ul = u2.y + pl;
-  let v = opq(u * x); let vl = tp_err(u, x, v) + opq(ul * x);
-  let t = opq(1.5957691669464111 * v);
-  let tl = tp_err(1.5957691669464111, v, t) + opq(1.5957691669464111 * vl) + opq(-4.53406804210527189e-08 * v);
-  let tl2 = select(0.0, tl, abs(x) < 64.0 && isfinite_(tl));
-  return select(xsig_(x, t, tl2), x, isnan_(x));
-}
-// erfc(zh + zl) * 2^k, |zl| << |zh| (fdlibm's piecewise rational approximations).
-fn erfc_(zh: f32, zl: f32, k: i32) -> f32 {
-  let a = abs(zh);
-  let neg = zh < 0.0;
-  let z2 = zh * zh;
-  let r1 = 1.2837916613e-01 + z2 * (-3.2504209876e-01 + z2 * (-2.8481749818e-02 + z2 * (-5.7702702470e-03 + z2 * -2.3763017452e-05)));
-  let s1 = 1.0 + z2 * (3.9791721106e-01 + z2 * (6.5022252500e-02 + z2 * (5.0813062117e-03 + z2 * (1.3249473704e-04 + z2 * -3.9602282413e-06))));
-  let y = rdiv(r1, s1);
-  let e1 = select(0.5 - (zh * y + (zh - 0.5)), 1.0 - (zh + zh * y), zh < 0.25);
-  let s = a - 1.0;
-  let pa = -2.3621185683e-03 + s * (4.1485610604e-01 + s * (-3.7220788002e-01 + s * (3.1834661961e-01 + s * (-1.1089469492e-01 + s * (3.5478305072e-02 + s * -2.1663755178e-03)))));
-  let qa = 1.0 + s * (1.0642088205e-01 + s * (5.4039794207e-01 + s * (7.1828655899e-02 + s * (1.2617121637e-01 + s * (1.3637083583e-02 + s * 1.1984500103e-02)))));
-  let pq = rdiv(pa, qa);
-  let erx = 8.4506291151e-01;
-  let e2 = select((1.0 - erx) - pq, 1.0 + (erx + pq), neg);
-  let t = rdiv(1.0, a * a);
-  let ra = -9.8649440333e-03 + t * (-6.9385856390e-01 + t * (-1.0558626175e+01 + t * (-6.2375331879e+01 + t * (-1.6239666748e+02 + t * (-1.8460508728e+02 + t * (-8.1287437439e+01 + t * -9.8143291473e+00))))));
-  let sa = 1.0 + t * (1.9651271820e+01 + t * (1.3765776062e+02 + t * (4.3456588745e+02 + t * (6.4538726807e+02 + t * (4.2900814819e+02 + t * (1.0863500214e+02 + t * (6.5702495575e+00 + t * -6.0424413532e-02)))))));
-  let rb = -9.8649431020e-03 + t * (-7.9928326607e-01 + t * (-1.7757955551e+01 + t * (-1.6063638306e+02 + t * (-6.3756646729e+02 + t * (-1.0250950928e+03 + t * -4.8351919556e+02)))));
-  let sb = 1.0 + t * (3.0338060379e+01 + t * (3.2579251099e+02 + t * (1.5367296143e+03 + t * (3.1998581543e+03 + t * (2.5530502930e+03 + t * (4.7452853394e+02 + t * -2.2440952301e+01))))));
-  let near = a < 2.85714285714;
-  let rs = rdiv(select(rb, ra, near), select(sb, sa, near));
-  let zt = bitcast<f32>(bitcast<u32>(a) & 0xfffff000u);
-  let al = select(zl, -zl, neg);
-  // -zt^2 is exact (zt has 12 bits); -zt^2 - 0.5625 is not, so its rounding error
-  // moves into the small second exponent.
-  let h = -zt * zt;
-  let h1 = opq(h - 0.5625);
-  let h1e = opq(opq(h - h1) - 0.5625);
-  let w = exp2k_(h1, k) * exp_((zt - a) * (zt + a) - 2.0 * a * al + rs + h1e);
-  let q = rdiv(w, a);
-  let sc = pow2i(k);
-  let e3 = select(q, 2.0 * sc - q, neg);
-  let e4 = select(0.0, 2.0 * sc, neg);
-  var r = e4;
-  r = select(r, e3, a < 28.0 && !(neg && a >= 6.0));
-  r = select(r, e2 * sc, a < 1.25);
-  r = select(r, e1 * sc, a < 0.84375);
-  return r;
+  let z = max_(-20.0, mul_(bitcast<f32>(bitcast<u32>(x) | 0x80000000u), 2.0));
+  let e = exp_parts(z, 0.0);
+  let p = fast_two_sum(e.x, e.y);
+  let sc = pow2f(e.z);
+  let eh = mul_(p.x, sc);
+  let el = mul_(p.y, sc);
+  let u0 = fast_two_sum(1.0, -eh);
+  let u = fast_two_sum(u0.x, opq(u0.y - el));
+  let d = fast_two_sum(1.0, eh);
+  let dl = opq(d.y + el);
+  let q = div_pairs(u.x, u.y, d.x, dl, false);
+  return bitcast<f32>(bitcast<u32>(q) | (bitcast<u32>(x) & 0x80000000u));
 }
 fn gelu_(x: f32) -> f32 {
-  // gelu(x) = x/2 * erfc(-x/sqrt(2)), with -x/sqrt(2) carried as a head and a tail,
-  // and erfc scaled by 2^64 in the tail so that it stays normal as long as gelu does.
-  let zh = opq(-x * 0.7071067690849304);
-  let zl = tp_err(-x, 0.7071067690849304, zh) + opq(-x * 1.21016171044789697e-08);
-  let zl2 = select(0.0, zl, isfinite_(zl) && abs(x) < 64.0);
-  let k = select(0, 64, x < -1.0);
-  let y = select(((0.5 * x) * erfc_(zh, zl2, k)) * pow2i(-k), x, isnan_(x));
-  return select(y, -0.0, bitcast<u32>(x) == 0xff800000u);
+  let y = clamp_keep_nan(abs(x), 0.0, 20.0);
+  let wh = mul_(y, y);
+  let wl = mul_err(y, y);
+  let e = exp_parts(mul_(wh, -0.5), mul_(wl, -0.5));
+  let hy = mul_(y, 0.5);
+  let d = opq(1.0 + hy);
+  let dl = opq(opq(max_(1.0, hy) - d) + min_(1.0, hy));
+  let th = rdiv(1.0, d);
+  let rho = fma(-th, dl, residual(th, d, 1.0));
+  let tl = mul_(th, rho);
+  let u = opq(th - 0.5001657);
+  var sp = -0.03423661;
+  sp = fma(sp, u, 0.091244526);
+  sp = fma(sp, u, -0.06382508);
+  sp = fma(sp, u, -0.04446532);
+  sp = fma(sp, u, 0.10544178);
+  sp = fma(sp, u, -0.05094229);
+  sp = fma(sp, u, -0.062426295);
+  sp = fma(sp, u, 0.1075755);
+  sp = fma(sp, u, -0.003670552);
+  sp = fma(sp, u, -0.14687668);
+  sp = fma(sp, u, 0.05752174);
+  sp = fma(sp, u, 0.33142352);
+  sp = fma(sp, u, 0.33625892);
+  let rh = mul_(th, sp);
+  let rl = fma(tl, sp, mul_err(th, sp));
+  let eh = mul_(rh, e.x);
+  let el = opq(mul_err(rh, e.x) + fma(rl, e.x, mul_(rh, e.y)));
+  let sc = pow2_floor126(e.z);
+  let e1 = mul_(eh, sc);
+  let f = fast_two_sum(1.0, -e1);
+  let fl0 = fma(-el, sc, f.y);
+  let neg = x < 0.0;
+  let fh = select(f.x, eh, neg);
+  let fl = select(fl0, el, neg);
+  let ns = select(0.0, e.z, neg);
+  let xn = max_(-20.0, x);
+  let g = ldexp_(fma(xn, fh, mul_(xn, fl)), ns);
+  return select(g, x, bitcast<u32>(x) == 0x7f800000u);
+}
+fn gelu_tanh_(x: f32) -> f32 {
+  let xc = clamp_keep_nan(x, -20.0, 20.0);
+  let wh = mul_(xc, xc);
+  let wl = mul_err(xc, xc);
+  let ph = mul_(0.071354814, wh);
+  let pl = opq(mul_err(0.071354814, wh) + fma(0.071354814, wl, mul_(2.3988325e-9, wh)));
+  let g = two_sum_(1.5957692, ph);
+  let gl = opq(g.y + opq(-4.534068e-8 + pl));
+  let vh = mul_(xc, g.x);
+  let vl = fma(xc, gl, mul_err(xc, g.x));
+  return x_logistic(max_(-20.0, x), vh, vl, true);
 }
 "#;
 
