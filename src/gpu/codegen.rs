@@ -875,7 +875,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }
 
 /// C = A·B for row-major A (m×k) and B (k×n): 128×128 output tiles, 16-deep k slabs
-/// in workgroup memory, 8×8 outputs per thread held in registers, sums in k order
+/// in workgroup memory (the A slab transposed, rows padded to 129 against bank
+/// conflicts), 8×8 outputs per thread held in registers, sums in k order
 /// with fused multiply-adds.
 pub(crate) fn matmul(
     g: &[Node],
@@ -903,7 +904,7 @@ pub(crate) fn matmul(
         }
         let _ = writeln!(
             inner,
-            "      let a{p} = As[kk * 128u + ty + {}u]; let b{p} = Bs[kk * 128u + tx + {}u];",
+            "      let a{p} = As[kk * 129u + ty + {}u]; let b{p} = Bs[kk * 128u + tx + {}u];",
             16 * p,
             16 * p
         );
@@ -920,7 +921,7 @@ pub(crate) fn matmul(
         }
     }
     let main = format!(
-        "var<workgroup> As: array<f32, 2048>;
+        "var<workgroup> As: array<f32, 2064>;
 var<workgroup> Bs: array<f32, 2048>;
 @compute @workgroup_size(16, 16)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {{
@@ -937,7 +938,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       let gr = row0 + r; let gc = kt + c;
       var va = 0.0;
       if (gr < M_ && gc < K_) {{ va = {la}(gr * K_ + gc); }}
-      As[c * 128u + r] = va;
+      As[c * 129u + r] = va;
       let br = e / 128u; let bc = e % 128u;
       let gbr = kt + br; let gbc = col0 + bc;
       var vb = 0.0;
