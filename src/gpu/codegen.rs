@@ -101,6 +101,9 @@ fn rdiv(a: f32, b: f32) -> f32 {
 // re-associates it; `fma` is `mul_add_fast` (fused or not: the CPU bounds were checked
 // for both).
 fn mul_(a: f32, b: f32) -> f32 { return opq(a * b); }
+// NaN in, NaN out, decided on the bits: drivers may assume there are no NaNs and turn
+// the selects of min_/max_ into NaN-dropping min/max (NVIDIA does).
+fn keep_nan(y: f32, x: f32) -> f32 { return select(y, x, isnan_(x)); }
 fn min_(a: f32, b: f32) -> f32 { return select(b, a, a < b); }
 fn max_(a: f32, b: f32) -> f32 { return select(b, a, a > b); }
 fn clamp_keep_nan(x: f32, lo: f32, hi: f32) -> f32 { return max_(lo, min_(hi, x)); }
@@ -154,7 +157,7 @@ fn exp_parts(zh0: f32, zl: f32) -> vec3<f32> {
 }
 fn exp_(x: f32) -> f32 {
   let p = exp_parts(x, 0.0);
-  return ldexp_(opq(p.x + p.y), p.z);
+  return keep_nan(ldexp_(opq(p.x + p.y), p.z), x);
 }
 // x * sigma(vh + vl) (mul) or sigma(vh + vl) alone.
 fn x_logistic(x: f32, vh: f32, vl: f32, mul: bool) -> f32 {
@@ -180,8 +183,8 @@ fn x_logistic(x: f32, vh: f32, vl: f32, mul: bool) -> f32 {
   let q = ldexp_(div_pairs(nh, nl, d.x, dl, mul), ns);
   return select(q, bitcast<f32>(bitcast<u32>(q) | (bitcast<u32>(x) & 0x80000000u)), mul);
 }
-fn sigmoid_(x: f32) -> f32 { return x_logistic(x, x, 0.0, false); }
-fn swish_(x: f32) -> f32 { return x_logistic(max_(-150.0, x), x, 0.0, true); }
+fn sigmoid_(x: f32) -> f32 { return keep_nan(x_logistic(x, x, 0.0, false), x); }
+fn swish_(x: f32) -> f32 { return keep_nan(x_logistic(max_(-150.0, x), x, 0.0, true), x); }
 fn tanh_(x: f32) -> f32 {
   let z = max_(-20.0, mul_(bitcast<f32>(bitcast<u32>(x) | 0x80000000u), 2.0));
   let e = exp_parts(z, 0.0);
@@ -194,7 +197,7 @@ fn tanh_(x: f32) -> f32 {
   let d = fast_two_sum(1.0, eh);
   let dl = opq(d.y + el);
   let q = div_pairs(u.x, u.y, d.x, dl, false);
-  return bitcast<f32>(bitcast<u32>(q) | (bitcast<u32>(x) & 0x80000000u));
+  return keep_nan(bitcast<f32>(bitcast<u32>(q) | (bitcast<u32>(x) & 0x80000000u)), x);
 }
 fn gelu_(x: f32) -> f32 {
   let y = clamp_keep_nan(abs(x), 0.0, 20.0);
@@ -235,7 +238,7 @@ fn gelu_(x: f32) -> f32 {
   let ns = select(0.0, e.z, neg);
   let xn = max_(-20.0, x);
   let g = ldexp_(fma(xn, fh, mul_(xn, fl)), ns);
-  return select(g, x, bitcast<u32>(x) == 0x7f800000u);
+  return keep_nan(select(g, x, bitcast<u32>(x) == 0x7f800000u), x);
 }
 fn gelu_tanh_(x: f32) -> f32 {
   let xc = clamp_keep_nan(x, -20.0, 20.0);
@@ -247,7 +250,7 @@ fn gelu_tanh_(x: f32) -> f32 {
   let gl = opq(g.y + opq(-4.534068e-8 + pl));
   let vh = mul_(xc, g.x);
   let vl = fma(xc, gl, mul_err(xc, g.x));
-  return x_logistic(max_(-20.0, x), vh, vl, true);
+  return keep_nan(x_logistic(max_(-20.0, x), vh, vl, true), x);
 }
 "#;
 
@@ -875,8 +878,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }
 
 /// C = A·B for row-major A (m×k) and B (k×n): 128×128 output tiles, 16-deep k slabs
-/// in workgroup memory (the A slab transposed, rows padded to 129 against bank
-/// conflicts), 8×8 outputs per thread held in registers, sums in k order
+/// in workgroup memory, 8×8 outputs per thread held in registers, sums in k order
 /// with fused multiply-adds.
 pub(crate) fn matmul(
     g: &[Node],
@@ -904,7 +906,7 @@ pub(crate) fn matmul(
         }
         let _ = writeln!(
             inner,
-            "      let a{p} = As[kk * 129u + ty + {}u]; let b{p} = Bs[kk * 128u + tx + {}u];",
+            "      let a{p} = As[kk * 128u + ty + {}u]; let b{p} = Bs[kk * 128u + tx + {}u];",
             16 * p,
             16 * p
         );
@@ -921,7 +923,7 @@ pub(crate) fn matmul(
         }
     }
     let main = format!(
-        "var<workgroup> As: array<f32, 2064>;
+        "var<workgroup> As: array<f32, 2048>;
 var<workgroup> Bs: array<f32, 2048>;
 @compute @workgroup_size(16, 16)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {{
@@ -938,7 +940,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       let gr = row0 + r; let gc = kt + c;
       var va = 0.0;
       if (gr < M_ && gc < K_) {{ va = {la}(gr * K_ + gc); }}
-      As[c * 129u + r] = va;
+      As[c * 128u + r] = va;
       let br = e / 128u; let bc = e % 128u;
       let gbr = kt + br; let gbc = col0 + bc;
       var vb = 0.0;
