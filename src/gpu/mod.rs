@@ -42,15 +42,16 @@
 //!
 //! ## Semantics against the CPU methods
 //!
-//! add, sub, mul, scale, abs, clamp, relu, lerp, fma, max, min, argmax, argmin:
-//! bit-exact for normal numbers (products are kept out of FMA contraction; fma is the
-//! device's fused multiply-add). Whether subnormal inputs and results are flushed to
-//! zero is up to the driver (Vulkan leaves it implementation-defined for f32): abs is
-//! a bit operation and never flushes; see `docs/gpu.md` for what lavapipe and the H100
-//! do. div: the hardware quotient plus one residual correction. exp, sigmoid, tanh,
-//! swish, gelu, gelu_tanh: written-out polynomials (no WGSL built-ins), tested against
-//! an f64 reference within documented ULP bounds. sum, dot, norms: per-thread strided
-//! sums then a tree; norm_l2 uses Blue's scaling.
+//! add, sub, mul, scale, abs, clamp, relu, lerp, max, min, argmax, argmin: bit-exact
+//! for normal numbers (products are kept out of FMA contraction). fma: the device's
+//! fused multiply-add where a start-up probe shows it rounds once, else an exact
+//! emulation. div: the hardware quotient corrected with the exact residual (bit-exact
+//! in the tests). Whether subnormal inputs and results are flushed to zero is up to the
+//! driver (lavapipe keeps them, NVIDIA flushes); abs is a bit operation and never
+//! flushes. exp, sigmoid, tanh, swish, gelu, gelu_tanh: ports of the CPU kernels (same
+//! reductions, polynomials and pair arithmetic; no WGSL built-ins), within the CPU ULP
+//! bounds in the tests. sum, dot, norms: per-thread strided sums then a tree; norm_l2
+//! uses Blue's scaling. Details and measurements: `docs/gpu.md`.
 
 mod buffers;
 mod codegen;

@@ -677,7 +677,7 @@ unops! {
     /// # Ok::<(), trueno::gpu::GpuError>(())
     /// ```
     relu => Relu,
-    /// `e^x` (range reduction + degree-8 polynomial, not the WGSL built-in).
+    /// `e^x`: the CPU kernel's range reduction and polynomial (not the WGSL built-in).
     ///
     /// ```
     /// # use trueno::gpu::GpuContext;
