@@ -184,7 +184,11 @@ fn x_logistic(x: f32, vh: f32, vl: f32, mul: bool) -> f32 {
   return select(q, bitcast<f32>(bitcast<u32>(q) | (bitcast<u32>(x) & 0x80000000u)), mul);
 }
 fn sigmoid_(x: f32) -> f32 { return keep_nan(x_logistic(x, x, 0.0, false), x); }
-fn swish_(x: f32) -> f32 { return keep_nan(x_logistic(max_(-150.0, x), x, 0.0, true), x); }
+// For |x| < 2^-60, swish, gelu and gelu_tanh round to exactly x/2; forming that directly
+// keeps x = ±2^-125 (result ±2^-126, the smallest normal) from being flushed by devices
+// that detect underflow before rounding (NVIDIA).
+fn tiny_half(y: f32, x: f32) -> f32 { return select(y, x * 0.5, abs(x) < 8.673617e-19); }
+fn swish_(x: f32) -> f32 { return tiny_half(keep_nan(x_logistic(max_(-150.0, x), x, 0.0, true), x), x); }
 fn tanh_(x: f32) -> f32 {
   let z = max_(-20.0, mul_(bitcast<f32>(bitcast<u32>(x) | 0x80000000u), 2.0));
   let e = exp_parts(z, 0.0);
@@ -238,7 +242,7 @@ fn gelu_(x: f32) -> f32 {
   let ns = select(0.0, e.z, neg);
   let xn = max_(-20.0, x);
   let g = ldexp_(fma(xn, fh, mul_(xn, fl)), ns);
-  return keep_nan(select(g, x, bitcast<u32>(x) == 0x7f800000u), x);
+  return tiny_half(keep_nan(select(g, x, bitcast<u32>(x) == 0x7f800000u), x), x);
 }
 fn gelu_tanh_(x: f32) -> f32 {
   let xc = clamp_keep_nan(x, -20.0, 20.0);
@@ -250,7 +254,7 @@ fn gelu_tanh_(x: f32) -> f32 {
   let gl = opq(g.y + opq(-4.534068e-8 + pl));
   let vh = mul_(xc, g.x);
   let vl = fma(xc, gl, mul_err(xc, g.x));
-  return keep_nan(x_logistic(max_(-20.0, x), vh, vl, true), x);
+  return tiny_half(keep_nan(x_logistic(max_(-20.0, x), vh, vl, true), x), x);
 }
 "#;
 
