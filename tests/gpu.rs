@@ -375,6 +375,37 @@ fn transcendental_special_values() {
     }
 }
 
+#[test]
+fn tiny_inputs_halve_exactly() {
+    let Some(ctx) = ctx() else { return };
+    // x = 2^-125 (1 - 2^-24): x/2 + (positive x^2 term) rounds up to the smallest normal,
+    // which flush-before-rounding devices would turn into 0.
+    let x = array![
+        f32::from_bits(0x00ff_ffff),
+        2f32.powi(-125),
+        1e-30,
+        -1e-30,
+        2f32.powi(-70)
+    ];
+    let s = ctx.scope();
+    let g = s.upload(&x).unwrap();
+    let outs = [g.swish().read(), g.gelu().read(), g.gelu_tanh().read()];
+    let res = s.run().unwrap();
+    let want = [
+        f32::MIN_POSITIVE,
+        2f32.powi(-126),
+        5e-31,
+        -5e-31,
+        2f32.powi(-71),
+    ];
+    for o in &outs {
+        let y = res.get(o);
+        for (g, w) in y.iter().zip(want) {
+            assert_eq!(g.to_bits(), w.to_bits(), "{g:e} vs {w:e}");
+        }
+    }
+}
+
 fn exact_sum(xs: impl Iterator<Item = f64>) -> f64 {
     xs.sum()
 }

@@ -184,10 +184,14 @@ fn x_logistic(x: f32, vh: f32, vl: f32, mul: bool) -> f32 {
   return select(q, bitcast<f32>(bitcast<u32>(q) | (bitcast<u32>(x) & 0x80000000u)), mul);
 }
 fn sigmoid_(x: f32) -> f32 { return keep_nan(x_logistic(x, x, 0.0, false), x); }
-// For |x| < 2^-60, swish, gelu and gelu_tanh round to exactly x/2; forming that directly
-// keeps x = ±2^-125 (result ±2^-126, the smallest normal) from being flushed by devices
-// that detect underflow before rounding (NVIDIA).
-fn tiny_half(y: f32, x: f32) -> f32 { return select(y, x * 0.5, abs(x) < 8.673617e-19); }
+// For |x| < 2^-60, swish, gelu and gelu_tanh are x/2 + O(x^2) and round to x/2 —
+// except at x = 2^-125·(1 - 2^-24) (bits 0x00ffffff), where x/2 lies half an ulp below
+// the smallest normal and the positive x^2 term rounds the result up to it. Devices
+// that flush before rounding (NVIDIA) return 0 there, so that result is formed directly.
+fn tiny_half(y: f32, x: f32) -> f32 {
+  let h = select(y, x * 0.5, abs(x) < 8.673617e-19);
+  return select(h, bitcast<f32>(0x00800000u), bitcast<u32>(x) == 0x00ffffffu);
+}
 fn swish_(x: f32) -> f32 { return tiny_half(keep_nan(x_logistic(max_(-150.0, x), x, 0.0, true), x), x); }
 fn tanh_(x: f32) -> f32 {
   let z = max_(-20.0, mul_(bitcast<f32>(bitcast<u32>(x) | 0x80000000u), 2.0));
