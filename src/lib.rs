@@ -38,6 +38,12 @@
 //! are spread over 32 virtual lanes (element `i` to lane `i % 32`), each lane adds its 16
 //! values, block results combine pairwise, and the 32 lanes fold by halves at the end.
 //!
+//! ## GPU
+//!
+//! With the cargo feature `gpu` (on by default), [`gpu::GpuScope`] records chains of
+//! these ops (plus `matmul`) on lazy handles and runs them through wgpu as one GPU
+//! submission, fusing element-wise runs into generated kernels; see the [`gpu`] module.
+//!
 //! ## Backends
 //!
 //! [`Backend::Scalar`] everywhere; [`Backend::Sse2`], [`Backend::Avx2`] (with FMA) and
@@ -58,3 +64,6 @@ mod parallel;
 pub use backend::{available_backends, backend, with_backend, Backend};
 pub use error::{MinMaxError, UnsupportedBackend};
 pub use ext::TruenoExt;
+
+#[cfg(feature = "gpu")]
+pub mod gpu;
