@@ -19,6 +19,7 @@ impl Avx2 {
 
 impl Simd for Avx2 {
     const LANES: usize = 8;
+    const HAS_FMA: bool = true;
     type V = __m256;
     type M = __m256;
 
