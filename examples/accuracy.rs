@@ -129,7 +129,8 @@ fn ulp_error(got: f32, reference: f64) -> f64 {
     let ulp = if a < f32::MIN_POSITIVE {
         f64::from(f32::from_bits(1))
     } else {
-        2f64.powi(((a.to_bits() >> 23) as i32) - 127 - 23)
+        // 2^(e - 23) for a normal f32 with biased exponent e + 127, built as f64 bits.
+        f64::from_bits((((a.to_bits() >> 23) as u64) + 1023 - 127 - 23) << 52)
     };
     (got as f64 - reference).abs() / ulp
 }

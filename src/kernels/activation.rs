@@ -44,7 +44,18 @@ const GELU_S: [f32; 13] = [
 #[inline(always)]
 unsafe fn map1<S: Simd>(s: S, a: *const f32, out: *mut f32, n: usize, f: impl Fn(S::V) -> S::V) {
     // SAFETY: forwarded from the caller.
-    unsafe { map3(s, Ptr(a), Splat(0.0), Splat(0.0), out, n, |x, _, _| f(x)) }
+    unsafe {
+        map3(
+            s,
+            Ptr(a),
+            Splat(0.0),
+            Splat(0.0),
+            out,
+            n,
+            #[inline(always)]
+            |x, _, _| f(x),
+        )
+    }
 }
 
 /// `e^x`.
@@ -156,7 +167,7 @@ macro_rules! activation_kernels {
         #[inline(always)]
         pub(crate) unsafe fn $name<S: Simd>(s: S, a: *const f32, out: *mut f32, n: usize) {
             // SAFETY: forwarded from the caller.
-            unsafe { map1(s, a, out, n, |x| $f(s, x)) }
+            unsafe { map1(s, a, out, n, #[inline(always)] |x| $f(s, x)) }
         }
     )*};
 }
