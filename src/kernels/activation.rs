@@ -5,7 +5,7 @@
 
 use super::elementwise::{map3, Ptr, Splat};
 use super::math::{
-    self, clamp_keep_nan, div_pairs, exp_parts, fast_two_sum, horner, pow2_or_zero, two_sum,
+    self, clamp_keep_nan, div_pairs, exp_parts, fast_two_sum, horner, pow2_floor126, two_sum,
     x_logistic, EXP_LO,
 };
 use super::simd::Simd;
@@ -94,7 +94,7 @@ pub(crate) fn tanh_v<S: Simd>(s: S, x: S::V) -> S::V {
     let (uh, ul) = fast_two_sum(s, uh, s.sub(ul0, el));
     let (dh, dl0) = fast_two_sum(s, one, eh);
     let dl = s.add(dl0, el);
-    let q = div_pairs(s, uh, ul, dh, dl);
+    let q = div_pairs::<S, false>(s, uh, ul, dh, dl);
     s.or(q, s.and(x, sign))
 }
 
@@ -125,7 +125,7 @@ pub(crate) fn gelu_v<S: Simd>(s: S, x: S::V) -> S::V {
     let eh = s.mul(rh, a);
     let el = s.add(s.mul_err(rh, a), s.mul_add_fast(rl, a, s.mul(rh, et)));
     // x >= 0: Φ = 1 - E 2^n.
-    let sc = pow2_or_zero(s, n);
+    let sc = pow2_floor126(s, n);
     let e1 = s.mul(eh, sc);
     let (fh, fl0) = fast_two_sum(s, one, s.neg(e1));
     let fl = s.mul_add_fast(s.neg(el), sc, fl0);

@@ -103,25 +103,34 @@ pub(crate) fn exp<S: Simd>(s: S, x: S::V) -> S::V {
     s.ldexp(s.add(a, t), n)
 }
 
-/// `2^n` for `n` in `-217..=0`, flushed to zero below `2^-126` (for terms that only
-/// matter next to 1).
+/// `2^max(n, -126)` for `n` in `-217..=0`: the exact scale for terms that only matter
+/// next to 1 (below `2^-126` their size is irrelevant).
 #[inline(always)]
-pub(crate) fn pow2_or_zero<S: Simd>(s: S, n: S::V) -> S::V {
-    let lo = s.splat(-126.0);
-    s.select(s.lt(n, lo), s.zero(), s.pow2i(s.max(n, lo)))
+pub(crate) fn pow2_floor126<S: Simd>(s: S, n: S::V) -> S::V {
+    s.pow2i(s.max(n, s.splat(-126.0)))
 }
 
 /// `(nh + nl) / (dh + dl)` rounded (error about half an ulp plus `2^-40` relative), for
-/// `dh` in `[1, 2]`, `|dl| < 2^-20`, `|nl| <= ulp(nh)` (or `nh == 0`). An infinite `nh`
-/// gives the infinite quotient, NaN gives NaN.
+/// `dh` in `[1, 2]`, `|dl| < 2^-20`, `|nl| <= ulp(nh)` (or `nh == 0`). With `INF`, an
+/// infinite `nh` gives the infinite quotient; NaN gives NaN.
 #[inline(always)]
-pub(crate) fn div_pairs<S: Simd>(s: S, nh: S::V, nl: S::V, dh: S::V, dl: S::V) -> S::V {
+pub(crate) fn div_pairs<S: Simd, const INF: bool>(
+    s: S,
+    nh: S::V,
+    nl: S::V,
+    dh: S::V,
+    dl: S::V,
+) -> S::V {
     let inv = s.div(s.splat(1.0), dh);
     let q = s.mul(nh, inv);
     let rem = residual(s, q, dh, nh);
     let rem = s.mul_add_fast(s.neg(q), dl, s.add(rem, nl));
     let corr = s.mul(rem, inv);
-    s.select(s.is_nan(corr), q, s.add(q, corr))
+    if INF {
+        s.select(s.is_nan(corr), q, s.add(q, corr))
+    } else {
+        s.add(q, corr)
+    }
 }
 
 /// `x * σ(v)` for `v = vh + vl` (`|vl| <= ulp(vh)`); `σ(v)` alone when `MUL` is false
@@ -141,7 +150,7 @@ pub(crate) fn x_logistic<S: Simd, const MUL: bool>(s: S, x: S::V, vh: S::V, vl: 
     let (a, t, n) = exp_parts(s, zh, zl);
     // 1 + e, as a pair.
     let (ph, pl) = fast_two_sum(s, a, t);
-    let sc = pow2_or_zero(s, n);
+    let sc = pow2_floor126(s, n);
     let eh = s.mul(ph, sc);
     let el = s.mul(pl, sc);
     let (dh, dl0) = fast_two_sum(s, one, eh);
@@ -157,6 +166,12 @@ pub(crate) fn x_logistic<S: Simd, const MUL: bool>(s: S, x: S::V, vh: S::V, vl: 
     } else {
         (ma, mt)
     };
-    let q = div_pairs(s, nh, nl, dh, dl);
-    s.ldexp(q, ns)
+    let q = s.ldexp(div_pairs::<S, MUL>(s, nh, nl, dh, dl), ns);
+    if MUL {
+        // The sign of x σ(v) is the sign of x, zeros included (the correction added
+        // in `div_pairs` can turn -0 into +0).
+        s.or(q, s.and(x, sign))
+    } else {
+        q
+    }
 }
