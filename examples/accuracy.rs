@@ -300,7 +300,7 @@ fn main() {
                 continue;
             }
             line += &format!(" {} |", cell(&w.normal));
-            if bi < nb - 1 && !(w.normal.0 <= op.bound()) {
+            if bi < nb - 1 && (w.normal.0 > op.bound() || w.normal.0.is_nan()) {
                 ok = false;
             }
         }

@@ -34,15 +34,27 @@ fn main() {
     type Op = (&'static str, fn(&mut Array1<f32>), fn(f32) -> f32);
     let ops: [Op; 6] = [
         ("exp", |a| a.simd_exp_inplace(), f32::exp),
-        ("sigmoid", |a| a.simd_sigmoid_inplace(), |v| 1.0 / (1.0 + (-v).exp())),
+        (
+            "sigmoid",
+            |a| a.simd_sigmoid_inplace(),
+            |v| 1.0 / (1.0 + (-v).exp()),
+        ),
         ("tanh", |a| a.simd_tanh_inplace(), f32::tanh),
-        ("swish", |a| a.simd_swish_inplace(), |v| v / (1.0 + (-v).exp())),
-        ("gelu", |a| a.simd_gelu_inplace(), |v| {
-            0.5 * v * (1.0 + libm::erff(v * std::f32::consts::FRAC_1_SQRT_2))
-        }),
-        ("gelu_tanh", |a| a.simd_gelu_tanh_inplace(), |v| {
-            0.5 * v * (1.0 + (0.797_884_6 * (v + 0.044715 * v * v * v)).tanh())
-        }),
+        (
+            "swish",
+            |a| a.simd_swish_inplace(),
+            |v| v / (1.0 + (-v).exp()),
+        ),
+        (
+            "gelu",
+            |a| a.simd_gelu_inplace(),
+            |v| 0.5 * v * (1.0 + libm::erff(v * std::f32::consts::FRAC_1_SQRT_2)),
+        ),
+        (
+            "gelu_tanh",
+            |a| a.simd_gelu_tanh_inplace(),
+            |v| 0.5 * v * (1.0 + (0.797_884_6 * (v + 0.044715 * v * v * v)).tanh()),
+        ),
     ];
     let backends = trueno::available_backends();
     print!("| op (n = {n}) | mapv idiom |");
@@ -58,7 +70,8 @@ fn main() {
     for (name, simd, idiom) in ops {
         let base = time(n, || {
             buf.assign(&x);
-            black_box(buf.mapv_inplace(idiom));
+            buf.mapv_inplace(idiom);
+            black_box(&mut buf);
         }) - time(n, || {
             buf.assign(&x);
             black_box(&mut buf);

@@ -27,6 +27,8 @@ fn co_broadcast<D1: Dimension, D2: Dimension, Out: Dimension>(a: &D1, b: &D2) ->
             if *o == 1 {
                 *o = s;
             } else if s != 1 {
+                // Panics with exactly ndarray's message.
+                #[allow(clippy::unnecessary_literal_unwrap)]
                 Err::<(), _>(ShapeError::from_kind(ErrorKind::IncompatibleShape)).unwrap();
             }
         }
@@ -1056,10 +1058,7 @@ impl<D: Dimension> TruenoExt for ArrayRef<f32, D> {
             let lanes: Vec<f32> = self
                 .lanes(axis)
                 .into_iter()
-                .map(|l| match l.simd_max() {
-                    Ok(v) => v,
-                    Err(_) => f32::NAN,
-                })
+                .map(|l| l.simd_max().unwrap_or(f32::NAN))
                 .collect();
             return Array::from_shape_vec(out_dim, lanes).expect("one max per lane");
         }

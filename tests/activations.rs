@@ -113,7 +113,10 @@ impl Op {
         }
     }
 
-    fn simd_inplace<S: ndarray::DataMut<Elem = f32>>(self, a: &mut ndarray::ArrayBase<S, ndarray::Ix2>) {
+    fn simd_inplace<S: ndarray::DataMut<Elem = f32>>(
+        self,
+        a: &mut ndarray::ArrayBase<S, ndarray::Ix2>,
+    ) {
         match self {
             Op::Exp => a.simd_exp_inplace(),
             Op::Sigmoid => a.simd_sigmoid_inplace(),
@@ -218,7 +221,15 @@ fn special_values() -> Vec<f32> {
         -2.0,
     ];
     // Subnormals.
-    for b in [1u32, 2, 3, 0x0000_ffff, 0x0040_0000, 0x007f_fffe, 0x007f_ffff] {
+    for b in [
+        1u32,
+        2,
+        3,
+        0x0000_ffff,
+        0x0040_0000,
+        0x007f_fffe,
+        0x007f_ffff,
+    ] {
         v.push(f32::from_bits(b));
         v.push(-f32::from_bits(b));
     }
@@ -261,10 +272,7 @@ fn special_values() -> Vec<f32> {
 fn strided_sample_of_all_inputs_within_bounds_on_every_backend() {
     // Every 2039th bit pattern (a prime stride, so all exponents and many mantissa
     // patterns are hit): about 2.1 million inputs, plus the special values.
-    let mut xs: Vec<f32> = (0..=u32::MAX)
-        .step_by(2039)
-        .map(f32::from_bits)
-        .collect();
+    let mut xs: Vec<f32> = (0..=u32::MAX).step_by(2039).map(f32::from_bits).collect();
     xs.extend(special_values());
     let xs = Array1::from(xs);
     for b in trueno::available_backends() {
@@ -283,11 +291,24 @@ fn exact_limits_and_nan() {
         trueno::with_backend(b, || {
             let x = Array1::from(vec![inf, -inf, 0.0, -0.0, f32::NAN, -f32::NAN]);
             let bits = |a: Array1<f32>| a.mapv(f32::to_bits);
-            assert_eq!(bits(x.simd_exp().slice(s![..4]).to_owned()), bits(Array1::from(vec![inf, 0.0, 1.0, 1.0])));
-            assert_eq!(bits(x.simd_sigmoid().slice(s![..4]).to_owned()), bits(Array1::from(vec![1.0, 0.0, 0.5, 0.5])));
-            assert_eq!(bits(x.simd_tanh().slice(s![..4]).to_owned()), bits(Array1::from(vec![1.0, -1.0, 0.0, -0.0])));
+            assert_eq!(
+                bits(x.simd_exp().slice(s![..4]).to_owned()),
+                bits(Array1::from(vec![inf, 0.0, 1.0, 1.0]))
+            );
+            assert_eq!(
+                bits(x.simd_sigmoid().slice(s![..4]).to_owned()),
+                bits(Array1::from(vec![1.0, 0.0, 0.5, 0.5]))
+            );
+            assert_eq!(
+                bits(x.simd_tanh().slice(s![..4]).to_owned()),
+                bits(Array1::from(vec![1.0, -1.0, 0.0, -0.0]))
+            );
             for y in [x.simd_swish(), x.simd_gelu(), x.simd_gelu_tanh()] {
-                assert_eq!(bits(y.slice(s![..4]).to_owned()), bits(Array1::from(vec![inf, -0.0, 0.0, -0.0])), "{b}");
+                assert_eq!(
+                    bits(y.slice(s![..4]).to_owned()),
+                    bits(Array1::from(vec![inf, -0.0, 0.0, -0.0])),
+                    "{b}"
+                );
             }
             for y in [
                 x.simd_exp(),
@@ -300,16 +321,25 @@ fn exact_limits_and_nan() {
                 assert!(y[4].is_nan() && y[5].is_nan(), "{b}: NaN must give NaN");
             }
             // exp overflows exactly where the correctly rounded result does.
-            let edge = Array1::from(vec![f32::from_bits(0x42b1_7217), f32::from_bits(0x42b1_7218)]);
+            let edge = Array1::from(vec![
+                f32::from_bits(0x42b1_7217),
+                f32::from_bits(0x42b1_7218),
+            ]);
             let e = edge.simd_exp();
             assert!(e[0].is_finite() && e[1].is_infinite(), "{b}: {e}");
             // Large negative inputs: tiny or zero results of the right sign.
             let neg = Array1::from(vec![-1e30f32, -1000.0, -200.0]);
             for y in [neg.simd_swish(), neg.simd_gelu(), neg.simd_gelu_tanh()] {
-                assert!(y.iter().all(|v| *v == 0.0 && v.is_sign_negative()), "{b}: {y}");
+                assert!(
+                    y.iter().all(|v| *v == 0.0 && v.is_sign_negative()),
+                    "{b}: {y}"
+                );
             }
             for y in [neg.simd_exp(), neg.simd_sigmoid()] {
-                assert!(y.iter().all(|v| *v == 0.0 && v.is_sign_positive()), "{b}: {y}");
+                assert!(
+                    y.iter().all(|v| *v == 0.0 && v.is_sign_positive()),
+                    "{b}: {y}"
+                );
             }
             assert_eq!(neg.simd_tanh(), Array1::from(vec![-1.0f32; 3]));
         })
@@ -346,7 +376,10 @@ fn idioms_on_views_and_inplace_forms() {
                 let want = v.mapv(idiom);
                 for ((&x, &g), &w) in v.iter().zip(&got).zip(&want) {
                     let r = op.reference(x);
-                    assert!(ulp_error(g, r) <= op.bound(), "{op:?} {b} x = {x}: {g} vs {r}");
+                    assert!(
+                        ulp_error(g, r) <= op.bound(),
+                        "{op:?} {b} x = {x}: {g} vs {r}"
+                    );
                     if idiom_err.is_finite() {
                         // Both near the exact value, so near each other.
                         assert!(ulp_error(w, r) <= idiom_err, "idiom {op:?} x = {x}");
@@ -354,7 +387,12 @@ fn idioms_on_views_and_inplace_forms() {
                 }
                 // Transposed (F-order) view and the owned copies give the same bits.
                 let t = op.simd2(&a.t().to_owned());
-                assert_eq!(t.mapv(f32::to_bits), a.t().mapv(|x| op.simd(Array1::from(vec![x]).view())[0]).mapv(f32::to_bits));
+                assert_eq!(
+                    t.mapv(f32::to_bits),
+                    a.t()
+                        .mapv(|x| op.simd(Array1::from(vec![x]).view())[0])
+                        .mapv(f32::to_bits)
+                );
                 for owned in &views {
                     let fresh = op.simd2(owned);
                     // In place on a contiguous array.
@@ -366,8 +404,15 @@ fn idioms_on_views_and_inplace_forms() {
                 let mut m = a.clone();
                 op.simd_inplace(&mut m.slice_mut(s![..;2, ..;-1]));
                 let expect = op.simd2(&a.slice(s![..;2, ..;-1]).to_owned());
-                assert_eq!(m.slice(s![..;2, ..;-1]).mapv(f32::to_bits), expect.mapv(f32::to_bits));
-                assert_eq!(m.slice(s![1..;2, ..]), a.slice(s![1..;2, ..]), "untouched rows");
+                assert_eq!(
+                    m.slice(s![..;2, ..;-1]).mapv(f32::to_bits),
+                    expect.mapv(f32::to_bits)
+                );
+                assert_eq!(
+                    m.slice(s![1..;2, ..]),
+                    a.slice(s![1..;2, ..]),
+                    "untouched rows"
+                );
             }
         })
         .unwrap();

@@ -12,13 +12,19 @@ use super::scalar::ROUND_MAGIC;
 use super::simd::Simd;
 
 /// `log2(e)` rounded to f32.
-const LOG2E: f32 = 1.442_695;
+const LOG2E: f32 = core::f32::consts::LOG2_E;
 /// `ln 2 = C1 + C2` with `C1 = 355/512` (9 significant bits: `n * C1` is exact for
 /// `|n| < 2^15`, so `x - n * C1` is exact with or without FMA).
-const LN2_C1: f32 = 0.693_359_375;
+const LN2_C1: f32 = 355.0 / 512.0;
 const LN2_C2: f32 = -2.121_944_4e-4;
 /// `h(r) = (e^r - 1 - r) / r^2` on `|r| <= ln2/2`: `|r^2 h - (e^r - 1 - r)| < 2^-28`.
-const EXP_H: [f32; 5] = [0.5, 0.166_665_2, 0.041_666_385, 0.008_368_845, 0.001_394_221_3];
+const EXP_H: [f32; 5] = [
+    0.5,
+    0.166_665_2,
+    0.041_666_385,
+    0.008_368_845,
+    0.001_394_221_3,
+];
 
 /// Lower and upper clamp of the argument of [`exp_parts`]: `e^-150` rounds to zero even
 /// after scaling by anything below `2^64`, `e^89` overflows.

@@ -40,6 +40,7 @@ pub(crate) trait Simd: Copy {
     /// `a * b + c` with a single rounding (exactly `f32::mul_add`).
     fn mul_add(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
     /// Correctly rounded square root.
+    #[allow(dead_code)] // no kernel uses it yet
     fn sqrt(self, a: Self::V) -> Self::V;
     /// `if a < b { a } else { b }` per lane (so a NaN in either operand gives `b`).
     fn min(self, a: Self::V, b: Self::V) -> Self::V;
@@ -54,6 +55,7 @@ pub(crate) trait Simd: Copy {
     /// `if m { a } else { b }` per lane.
     fn select(self, m: Self::M, a: Self::V, b: Self::V) -> Self::V;
     fn mask_or(self, a: Self::M, b: Self::M) -> Self::M;
+    #[allow(dead_code)] // no kernel uses it yet
     fn mask_and(self, a: Self::M, b: Self::M) -> Self::M;
     /// Bit `i` is set when lane `i` of the mask is set.
     fn mask_bits(self, m: Self::M) -> u64;
@@ -67,6 +69,7 @@ pub(crate) trait Simd: Copy {
     /// Rounds to the nearest integer, ties to even. Exact for `|a| < 2^22`; larger
     /// inputs, infinities and NaN are returned unchanged or rounded arbitrarily and
     /// must be handled by the caller.
+    #[allow(dead_code)] // no kernel uses it yet
     fn round(self, a: Self::V) -> Self::V;
     /// `2^n` for lanes of `n` holding integers in `-126..=127` (other lanes: unspecified).
     fn pow2i(self, n: Self::V) -> Self::V;

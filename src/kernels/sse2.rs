@@ -180,7 +180,11 @@ impl Simd for Sse2 {
                 ))
             };
             let lo = err(a, b, p);
-            let hi = err(_mm_movehl_ps(a, a), _mm_movehl_ps(b, b), _mm_movehl_ps(p, p));
+            let hi = err(
+                _mm_movehl_ps(a, a),
+                _mm_movehl_ps(b, b),
+                _mm_movehl_ps(p, p),
+            );
             _mm_movelh_ps(lo, hi)
         }
     }
