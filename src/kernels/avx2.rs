@@ -142,6 +142,11 @@ impl Simd for Avx2 {
         }
     }
     #[inline(always)]
+    fn recip_approx(self, a: __m256) -> __m256 {
+        // SAFETY: the token proves AVX2+FMA; register-only operation (12-bit estimate).
+        unsafe { _mm256_rcp_ps(a) }
+    }
+    #[inline(always)]
     fn pow2i(self, n: __m256) -> __m256 {
         // SAFETY: the token proves AVX2+FMA; register-only operation.
         unsafe {

@@ -77,7 +77,7 @@ pub(crate) fn clamp_keep_nan<S: Simd>(s: S, x: S::V, lo: f32, hi: f32) -> S::V {
     s.max(s.splat(lo), x)
 }
 
-/// `e^(zh + zl)` as `(a + t) * 2^n`, unrounded: `a` in `[0.70, 1.42]`, `|t| < 2^-22`, `n`
+/// `e^(zh + zl)` as `(a + t) * 2^n`, unrounded: `a` in `[0.70, 1.42]`, `|t| < 0.07`, `n`
 /// an integer-valued float in `-217..=128`. `zh` is clamped to `[EXP_LO, EXP_HI]`
 /// (NaN stays NaN); `|zl|` must be at most about `2^-16`.
 ///
@@ -116,6 +116,14 @@ pub(crate) fn pow2_floor126<S: Simd>(s: S, n: S::V) -> S::V {
     s.pow2i(s.max(n, s.splat(-126.0)))
 }
 
+/// `1 / d` to about `2^-22` relative: the hardware estimate and one Newton step.
+#[inline(always)]
+pub(crate) fn recip<S: Simd>(s: S, d: S::V) -> S::V {
+    let r = s.recip_approx(d);
+    let e = s.mul_add_fast(s.neg(d), r, s.splat(1.0));
+    s.mul_add_fast(r, e, r)
+}
+
 /// `(nh + nl) / (dh + dl)` rounded (error about half an ulp plus `2^-40` relative), for
 /// `dh` in `[1, 2]`, `|dl| < 2^-20`, `|nl| <= ulp(nh)` (or `nh == 0`). With `INF`, an
 /// infinite `nh` gives the infinite quotient; NaN gives NaN.
@@ -127,7 +135,7 @@ pub(crate) fn div_pairs<S: Simd, const INF: bool>(
     dh: S::V,
     dl: S::V,
 ) -> S::V {
-    let inv = s.div(s.splat(1.0), dh);
+    let inv = recip(s, dh);
     let q = s.mul(nh, inv);
     let rem = residual(s, q, dh, nh);
     let rem = s.mul_add_fast(s.neg(q), dl, s.add(rem, nl));

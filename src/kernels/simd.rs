@@ -91,6 +91,12 @@ pub(crate) trait Simd: Copy {
     fn mul_err(self, a: Self::V, b: Self::V) -> Self::V {
         self.mul_add(a, b, self.neg(self.mul(a, b)))
     }
+    /// An approximation of `1 / a` with relative error below `2^-11` for normal `a`
+    /// (hardware reciprocal estimates; by default the correctly rounded quotient).
+    #[inline(always)]
+    fn recip_approx(self, a: Self::V) -> Self::V {
+        self.div(self.splat(1.0), a)
+    }
     /// `a * 2^n`, rounded once (so correctly rounded subnormals, and ±∞ on overflow), for
     /// lanes of `n` holding integers in `-252..=254`.
     #[inline(always)]

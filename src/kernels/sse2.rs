@@ -189,6 +189,11 @@ impl Simd for Sse2 {
         }
     }
     #[inline(always)]
+    fn recip_approx(self, a: __m128) -> __m128 {
+        // SAFETY: the token proves SSE2; register-only operation (12-bit estimate).
+        unsafe { _mm_rcp_ps(a) }
+    }
+    #[inline(always)]
     fn pow2i(self, n: __m128) -> __m128 {
         unsafe {
             let e = _mm_add_epi32(_mm_cvttps_epi32(n), _mm_set1_epi32(127));
