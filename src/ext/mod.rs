@@ -384,6 +384,148 @@ pub trait TruenoExt {
     /// assert_eq!(a, array![0.0, 1.0]);
     /// ```
     fn simd_relu_inplace(&mut self);
+
+    /// `self.mapv(f32::exp)`: `e^x` element-wise, within 1 ulp of the correctly rounded result (overflow to `+∞` exactly where that result overflows, subnormal results rounded to within 1 ulp, `0` below them).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use trueno::TruenoExt;
+    /// let e = array![0.0f32, 1.0, f32::NEG_INFINITY].simd_exp();
+    /// assert_eq!(e[0], 1.0);
+    /// assert!((e[1] - std::f32::consts::E).abs() <= f32::EPSILON * 4.0);
+    /// assert_eq!(e[2], 0.0);
+    /// ```
+    fn simd_exp(&self) -> Array<f32, Self::Dim>;
+
+    /// In-place [`simd_exp`](TruenoExt::simd_exp).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use trueno::TruenoExt;
+    /// let mut a = array![[0.25f32, -1.5], [3.0, 0.0]];
+    /// let expected = a.simd_exp();
+    /// a.simd_exp_inplace();
+    /// assert_eq!(a, expected);
+    /// ```
+    fn simd_exp_inplace(&mut self);
+
+    /// The logistic function `1 / (1 + e^-x)` element-wise, within 2 ulps; `σ(-∞) = 0`, `σ(+∞) = 1`.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use trueno::TruenoExt;
+    /// let s = array![0.0f32, f32::INFINITY, f32::NEG_INFINITY].simd_sigmoid();
+    /// assert_eq!(s, array![0.5, 1.0, 0.0]);
+    /// ```
+    fn simd_sigmoid(&self) -> Array<f32, Self::Dim>;
+
+    /// In-place [`simd_sigmoid`](TruenoExt::simd_sigmoid).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use trueno::TruenoExt;
+    /// let mut a = array![[0.25f32, -1.5], [3.0, 0.0]];
+    /// let expected = a.simd_sigmoid();
+    /// a.simd_sigmoid_inplace();
+    /// assert_eq!(a, expected);
+    /// ```
+    fn simd_sigmoid_inplace(&mut self);
+
+    /// `self.mapv(f32::tanh)` element-wise, within 2 ulps; `tanh(±0) = ±0`, `tanh(±∞) = ±1`.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use trueno::TruenoExt;
+    /// let t = array![-0.0f32, 0.5, f32::INFINITY].simd_tanh();
+    /// assert!(t[0] == 0.0 && t[0].is_sign_negative());
+    /// assert!((t[1] - 0.5f32.tanh()).abs() <= f32::EPSILON);
+    /// assert_eq!(t[2], 1.0);
+    /// ```
+    fn simd_tanh(&self) -> Array<f32, Self::Dim>;
+
+    /// In-place [`simd_tanh`](TruenoExt::simd_tanh).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use trueno::TruenoExt;
+    /// let mut a = array![[0.25f32, -1.5], [3.0, 0.0]];
+    /// let expected = a.simd_tanh();
+    /// a.simd_tanh_inplace();
+    /// assert_eq!(a, expected);
+    /// ```
+    fn simd_tanh_inplace(&mut self);
+
+    /// Swish / SiLU `x * σ(x)` element-wise, within 2 ulps; `swish(-∞) = -0.0`, `swish(+∞) = +∞`.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use trueno::TruenoExt;
+    /// let y = array![0.0f32, 1.0, f32::NEG_INFINITY].simd_swish();
+    /// assert_eq!(y[0], 0.0);
+    /// assert!((y[1] - 1.0 / (1.0 + (-1.0f32).exp())).abs() <= f32::EPSILON);
+    /// assert!(y[2] == 0.0 && y[2].is_sign_negative());
+    /// ```
+    fn simd_swish(&self) -> Array<f32, Self::Dim>;
+
+    /// In-place [`simd_swish`](TruenoExt::simd_swish).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use trueno::TruenoExt;
+    /// let mut a = array![[0.25f32, -1.5], [3.0, 0.0]];
+    /// let expected = a.simd_swish();
+    /// a.simd_swish_inplace();
+    /// assert_eq!(a, expected);
+    /// ```
+    fn simd_swish_inplace(&mut self);
+
+    /// The exact (erf) GELU `0.5 x (1 + erf(x / √2))`, PyTorch's default, element-wise, within 4 ulps wherever the result is a normal f32; `gelu(-∞) = -0.0`, `gelu(+∞) = +∞`.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use trueno::TruenoExt;
+    /// let g = array![0.0f32, 1.0, -10.0].simd_gelu();
+    /// assert_eq!(g[0], 0.0);
+    /// assert!((g[1] - 0.841_344_74).abs() <= 1e-6);
+    /// assert!(g[2] < 0.0 && g[2] > -1e-21); // -7.6e-23
+    /// ```
+    fn simd_gelu(&self) -> Array<f32, Self::Dim>;
+
+    /// In-place [`simd_gelu`](TruenoExt::simd_gelu).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use trueno::TruenoExt;
+    /// let mut a = array![[0.25f32, -1.5], [3.0, 0.0]];
+    /// let expected = a.simd_gelu();
+    /// a.simd_gelu_inplace();
+    /// assert_eq!(a, expected);
+    /// ```
+    fn simd_gelu_inplace(&mut self);
+
+    /// The tanh approximation of GELU, `0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))`, element-wise, within 4 ulps wherever the result is a normal f32; `-∞ → -0.0`, `+∞ → +∞`.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use trueno::TruenoExt;
+    /// let g = array![0.0f32, 1.0, f32::INFINITY].simd_gelu_tanh();
+    /// assert_eq!(g[0], 0.0);
+    /// assert!((g[1] - 0.841_191_95).abs() <= 1e-6);
+    /// assert_eq!(g[2], f32::INFINITY);
+    /// ```
+    fn simd_gelu_tanh(&self) -> Array<f32, Self::Dim>;
+
+    /// In-place [`simd_gelu_tanh`](TruenoExt::simd_gelu_tanh).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use trueno::TruenoExt;
+    /// let mut a = array![[0.25f32, -1.5], [3.0, 0.0]];
+    /// let expected = a.simd_gelu_tanh();
+    /// a.simd_gelu_tanh_inplace();
+    /// assert_eq!(a, expected);
+    /// ```
+    fn simd_gelu_tanh_inplace(&mut self);
 }
 
 impl<D: Dimension> TruenoExt for ArrayRef<f32, D> {
@@ -648,5 +790,77 @@ impl<D: Dimension> TruenoExt for ArrayRef<f32, D> {
         let k = kernels();
         // SAFETY (closure): runs are valid for `n` values.
         unary_inplace(self, |x, out, n| unsafe { (k.relu)(x, out, n) })
+    }
+
+    fn simd_exp(&self) -> Array<f32, D> {
+        let k = kernels();
+        // SAFETY (closure): runs are valid for `n` values.
+        unary_new(self, |x, out, n| unsafe { (k.exp)(x, out, n) })
+    }
+
+    fn simd_exp_inplace(&mut self) {
+        let k = kernels();
+        // SAFETY (closure): runs are valid for `n` values.
+        unary_inplace(self, |x, out, n| unsafe { (k.exp)(x, out, n) })
+    }
+
+    fn simd_sigmoid(&self) -> Array<f32, D> {
+        let k = kernels();
+        // SAFETY (closure): runs are valid for `n` values.
+        unary_new(self, |x, out, n| unsafe { (k.sigmoid)(x, out, n) })
+    }
+
+    fn simd_sigmoid_inplace(&mut self) {
+        let k = kernels();
+        // SAFETY (closure): runs are valid for `n` values.
+        unary_inplace(self, |x, out, n| unsafe { (k.sigmoid)(x, out, n) })
+    }
+
+    fn simd_tanh(&self) -> Array<f32, D> {
+        let k = kernels();
+        // SAFETY (closure): runs are valid for `n` values.
+        unary_new(self, |x, out, n| unsafe { (k.tanh)(x, out, n) })
+    }
+
+    fn simd_tanh_inplace(&mut self) {
+        let k = kernels();
+        // SAFETY (closure): runs are valid for `n` values.
+        unary_inplace(self, |x, out, n| unsafe { (k.tanh)(x, out, n) })
+    }
+
+    fn simd_swish(&self) -> Array<f32, D> {
+        let k = kernels();
+        // SAFETY (closure): runs are valid for `n` values.
+        unary_new(self, |x, out, n| unsafe { (k.swish)(x, out, n) })
+    }
+
+    fn simd_swish_inplace(&mut self) {
+        let k = kernels();
+        // SAFETY (closure): runs are valid for `n` values.
+        unary_inplace(self, |x, out, n| unsafe { (k.swish)(x, out, n) })
+    }
+
+    fn simd_gelu(&self) -> Array<f32, D> {
+        let k = kernels();
+        // SAFETY (closure): runs are valid for `n` values.
+        unary_new(self, |x, out, n| unsafe { (k.gelu)(x, out, n) })
+    }
+
+    fn simd_gelu_inplace(&mut self) {
+        let k = kernels();
+        // SAFETY (closure): runs are valid for `n` values.
+        unary_inplace(self, |x, out, n| unsafe { (k.gelu)(x, out, n) })
+    }
+
+    fn simd_gelu_tanh(&self) -> Array<f32, D> {
+        let k = kernels();
+        // SAFETY (closure): runs are valid for `n` values.
+        unary_new(self, |x, out, n| unsafe { (k.gelu_tanh)(x, out, n) })
+    }
+
+    fn simd_gelu_tanh_inplace(&mut self) {
+        let k = kernels();
+        // SAFETY (closure): runs are valid for `n` values.
+        unary_inplace(self, |x, out, n| unsafe { (k.gelu_tanh)(x, out, n) })
     }
 }

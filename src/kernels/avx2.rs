@@ -31,6 +31,7 @@ fn tail_mask(len: usize) -> __m256i {
 
 impl Simd for Avx2 {
     const LANES: usize = 8;
+    const HAS_FMA: bool = true;
     type V = __m256;
     type M = __m256;
 
@@ -169,6 +170,11 @@ impl Simd for Avx2 {
             let m = _mm256_set1_ps(ROUND_MAGIC);
             _mm256_sub_ps(_mm256_add_ps(a, m), m)
         }
+    }
+    #[inline(always)]
+    fn recip_approx(self, a: __m256) -> __m256 {
+        // SAFETY: the token proves AVX2+FMA; register-only operation (12-bit estimate).
+        unsafe { _mm256_rcp_ps(a) }
     }
     #[inline(always)]
     fn pow2i(self, n: __m256) -> __m256 {

@@ -32,6 +32,7 @@ fn float(a: __m512i) -> __m512 {
 
 impl Simd for Avx512 {
     const LANES: usize = 16;
+    const HAS_FMA: bool = true;
     type V = __m512;
     type M = __mmask16;
 
@@ -162,6 +163,16 @@ impl Simd for Avx512 {
             let m = _mm512_set1_ps(ROUND_MAGIC);
             _mm512_sub_ps(_mm512_add_ps(a, m), m)
         }
+    }
+    #[inline(always)]
+    fn ldexp(self, a: __m512, n: __m512) -> __m512 {
+        // SAFETY: the token proves AVX-512F; vscalefps computes a * 2^floor(n) rounded once.
+        unsafe { _mm512_scalef_ps(a, n) }
+    }
+    #[inline(always)]
+    fn recip_approx(self, a: __m512) -> __m512 {
+        // SAFETY: the token proves AVX-512F; register-only operation (14-bit estimate).
+        unsafe { _mm512_rcp14_ps(a) }
     }
     #[inline(always)]
     fn pow2i(self, n: __m512) -> __m512 {

@@ -6,7 +6,9 @@
 //! `#[target_feature]` function (so the whole loop is compiled for that ISA with the
 //! trait's methods inlined) and collects them in a `static` [`Kernels`] table.
 
+pub(crate) mod activation;
 pub(crate) mod elementwise;
+pub(crate) mod math;
 pub(crate) mod reduce;
 pub(crate) mod scalar;
 pub(crate) mod simd;
@@ -54,6 +56,12 @@ pub(crate) struct Kernels {
     pub(crate) binary: [BinaryKernels; 4],
     pub(crate) abs: UnaryFn,
     pub(crate) relu: UnaryFn,
+    pub(crate) exp: UnaryFn,
+    pub(crate) sigmoid: UnaryFn,
+    pub(crate) tanh: UnaryFn,
+    pub(crate) swish: UnaryFn,
+    pub(crate) gelu: UnaryFn,
+    pub(crate) gelu_tanh: UnaryFn,
     pub(crate) clamp: unsafe fn(a: *const f32, lo: f32, hi: f32, out: *mut f32, n: usize),
     pub(crate) lerp: unsafe fn(a: *const f32, b: *const f32, t: f32, out: *mut f32, n: usize),
     pub(crate) fma: unsafe fn(a: *const f32, b: *const f32, c: *const f32, out: *mut f32, n: usize),
@@ -82,6 +90,7 @@ macro_rules! kernel_table {
     ($token:ty $(, #[$attr:meta])*) => {
         use $crate::kernels::elementwise::{self as ew, binop, Ptr, Splat};
         use $crate::kernels::reduce;
+        use $crate::kernels::activation as act;
         use $crate::kernels::{BinaryKernels, Extreme, Kernels, Partials};
         use $crate::kernels::simd::Simd as _;
 
@@ -116,6 +125,36 @@ macro_rules! kernel_table {
         unsafe fn relu(a: *const f32, out: *mut f32, n: usize) {
             // SAFETY: the caller upholds the pointer contract of `Kernels`.
             unsafe { ew::relu(token(), a, out, n) }
+        }
+        $(#[$attr])*
+        unsafe fn exp(a: *const f32, out: *mut f32, n: usize) {
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { act::exp(token(), a, out, n) }
+        }
+        $(#[$attr])*
+        unsafe fn sigmoid(a: *const f32, out: *mut f32, n: usize) {
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { act::sigmoid(token(), a, out, n) }
+        }
+        $(#[$attr])*
+        unsafe fn tanh(a: *const f32, out: *mut f32, n: usize) {
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { act::tanh(token(), a, out, n) }
+        }
+        $(#[$attr])*
+        unsafe fn swish(a: *const f32, out: *mut f32, n: usize) {
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { act::swish(token(), a, out, n) }
+        }
+        $(#[$attr])*
+        unsafe fn gelu(a: *const f32, out: *mut f32, n: usize) {
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { act::gelu(token(), a, out, n) }
+        }
+        $(#[$attr])*
+        unsafe fn gelu_tanh(a: *const f32, out: *mut f32, n: usize) {
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { act::gelu_tanh(token(), a, out, n) }
         }
         $(#[$attr])*
         unsafe fn clamp(a: *const f32, lo: f32, hi: f32, out: *mut f32, n: usize) {
@@ -207,6 +246,12 @@ macro_rules! kernel_table {
             ],
             abs,
             relu,
+            exp,
+            sigmoid,
+            tanh,
+            swish,
+            gelu,
+            gelu_tanh,
             clamp,
             lerp,
             fma,

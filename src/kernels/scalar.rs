@@ -123,6 +123,13 @@ impl Simd for Scalar {
         (a + ROUND_MAGIC) - ROUND_MAGIC
     }
     #[inline(always)]
+    fn mul_err(self, a: f32, b: f32) -> f32 {
+        // The product of two f32 is exact in f64, and so is its difference to the rounded
+        // product; converting that to f32 rounds like `fma(a, b, -RN(a*b))` would.
+        let p = a * b;
+        (a as f64 * b as f64 - p as f64) as f32
+    }
+    #[inline(always)]
     fn pow2i(self, n: f32) -> f32 {
         f32::from_bits(((n as i32).wrapping_add(127) as u32) << 23)
     }

@@ -14,6 +14,9 @@
 pub(crate) trait Simd: Copy {
     /// Number of `f32` lanes in [`Simd::V`] (a power of two, at most 16).
     const LANES: usize;
+    /// Whether [`Simd::mul_add`] is a single hardware instruction (fused multiply-add).
+    /// Decides what [`Simd::mul_add_fast`] and [`Simd::mul_err`] do by default.
+    const HAS_FMA: bool = false;
     /// A vector of `LANES` f32 values.
     type V: Copy;
     /// A lane mask produced by comparisons.
@@ -70,6 +73,7 @@ pub(crate) trait Simd: Copy {
     /// `a * b + c` with a single rounding (exactly `f32::mul_add`).
     fn mul_add(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
     /// Correctly rounded square root.
+    #[allow(dead_code)] // no kernel uses it yet
     fn sqrt(self, a: Self::V) -> Self::V;
     /// `if a < b { a } else { b }` per lane (so a NaN in either operand gives `b`).
     fn min(self, a: Self::V, b: Self::V) -> Self::V;
@@ -84,6 +88,7 @@ pub(crate) trait Simd: Copy {
     /// `if m { a } else { b }` per lane.
     fn select(self, m: Self::M, a: Self::V, b: Self::V) -> Self::V;
     fn mask_or(self, a: Self::M, b: Self::M) -> Self::M;
+    #[allow(dead_code)] // no kernel uses it yet
     fn mask_and(self, a: Self::M, b: Self::M) -> Self::M;
     /// Bit `i` is set when lane `i` of the mask is set.
     fn mask_bits(self, m: Self::M) -> u64;
@@ -97,9 +102,44 @@ pub(crate) trait Simd: Copy {
     /// Rounds to the nearest integer, ties to even. Exact for `|a| < 2^22`; larger
     /// inputs, infinities and NaN are returned unchanged or rounded arbitrarily and
     /// must be handled by the caller.
+    #[allow(dead_code)] // no kernel uses it yet
     fn round(self, a: Self::V) -> Self::V;
     /// `2^n` for lanes of `n` holding integers in `-126..=127` (other lanes: unspecified).
     fn pow2i(self, n: Self::V) -> Self::V;
+
+    /// `a * b + c`, fused (one rounding) where the ISA has FMA ([`Simd::HAS_FMA`]), else
+    /// a rounded multiply then a rounded add. For polynomial evaluation, where either is
+    /// accurate enough and the exact emulation of [`Simd::mul_add`] would be too slow.
+    #[inline(always)]
+    fn mul_add_fast(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V {
+        if Self::HAS_FMA {
+            self.mul_add(a, b, c)
+        } else {
+            self.add(self.mul(a, b), c)
+        }
+    }
+    /// The rounding error of a product: `a * b - RN(a * b)`, exactly (it is an f32 unless
+    /// the product is tiny, below about `2^-100`, where it is rounded).
+    #[inline(always)]
+    fn mul_err(self, a: Self::V, b: Self::V) -> Self::V {
+        self.mul_add(a, b, self.neg(self.mul(a, b)))
+    }
+    /// An approximation of `1 / a` with relative error below `2^-11` for normal `a`
+    /// (hardware reciprocal estimates; by default the correctly rounded quotient).
+    #[inline(always)]
+    fn recip_approx(self, a: Self::V) -> Self::V {
+        self.div(self.splat(1.0), a)
+    }
+    /// `a * 2^n`, rounded once (so correctly rounded subnormals, and ±∞ on overflow), for
+    /// lanes of `n` holding integers in `-252..=254`.
+    #[inline(always)]
+    fn ldexp(self, a: Self::V, n: Self::V) -> Self::V {
+        // n = n1 + n2 with both halves in -126..=127: the first product is exact.
+        let magic = self.splat(crate::kernels::scalar::ROUND_MAGIC);
+        let n1 = self.sub(self.mul_add_fast(n, self.splat(0.5), magic), magic);
+        let n2 = self.sub(n, n1);
+        self.mul(self.mul(a, self.pow2i(n1)), self.pow2i(n2))
+    }
 
     /// `|a|` (clears the sign bit, NaN included).
     #[inline(always)]

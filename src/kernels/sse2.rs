@@ -168,6 +168,32 @@ impl Simd for Sse2 {
         }
     }
     #[inline(always)]
+    fn mul_err(self, a: __m128, b: __m128) -> __m128 {
+        // Exact in f64 (see the scalar backend), half a vector at a time.
+        // SAFETY: holding the token proves SSE2; register-only operations.
+        unsafe {
+            let p = _mm_mul_ps(a, b);
+            let err = |a: __m128, b: __m128, p: __m128| {
+                _mm_cvtpd_ps(_mm_sub_pd(
+                    _mm_mul_pd(_mm_cvtps_pd(a), _mm_cvtps_pd(b)),
+                    _mm_cvtps_pd(p),
+                ))
+            };
+            let lo = err(a, b, p);
+            let hi = err(
+                _mm_movehl_ps(a, a),
+                _mm_movehl_ps(b, b),
+                _mm_movehl_ps(p, p),
+            );
+            _mm_movelh_ps(lo, hi)
+        }
+    }
+    #[inline(always)]
+    fn recip_approx(self, a: __m128) -> __m128 {
+        // SAFETY: the token proves SSE2; register-only operation (12-bit estimate).
+        unsafe { _mm_rcp_ps(a) }
+    }
+    #[inline(always)]
     fn pow2i(self, n: __m128) -> __m128 {
         unsafe {
             let e = _mm_add_epi32(_mm_cvttps_epi32(n), _mm_set1_epi32(127));
