@@ -61,7 +61,7 @@ export CARGO_TARGET_WASM32_WASIP1_RUNNER="node --experimental-wasi-unstable-prev
 run() { # run FEATURES TARGET_DIR cargo-test-args...
     local flags="-L native=$LIBC -C link-arg=$STUBS $1"
     CARGO_TARGET_DIR="$2" CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="$flags" RUSTDOCFLAGS="$flags" \
-        cargo test --release --target wasm32-wasip1 -Zbuild-std=std,panic_abort "${@:3}"
+        cargo test --release --no-default-features --target wasm32-wasip1 -Zbuild-std=std,panic_abort "${@:3}"
 }
 
 "$RUSTC" --version

@@ -121,5 +121,35 @@ fn reductions(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, elementwise, reductions);
+fn activations(c: &mut Criterion) {
+    bench_op!(c, "exp", |a, _b, _c| a.mapv(f32::exp), a.simd_exp());
+    bench_op!(
+        c,
+        "sigmoid",
+        |a, _b, _c| a.mapv(|x| 1.0 / (1.0 + (-x).exp())),
+        a.simd_sigmoid()
+    );
+    bench_op!(c, "tanh", |a, _b, _c| a.mapv(f32::tanh), a.simd_tanh());
+    bench_op!(
+        c,
+        "swish",
+        |a, _b, _c| a.mapv(|x| x / (1.0 + (-x).exp())),
+        a.simd_swish()
+    );
+    bench_op!(
+        c,
+        "gelu",
+        |a, _b, _c| a.mapv(|x| 0.5 * x * (1.0 + libm::erff(x * std::f32::consts::FRAC_1_SQRT_2))),
+        a.simd_gelu()
+    );
+    bench_op!(
+        c,
+        "gelu_tanh",
+        |a, _b, _c| a
+            .mapv(|x| 0.5 * x * (1.0 + (0.797_884_6 * (x + 0.044_715 * x * x * x)).tanh())),
+        a.simd_gelu_tanh()
+    );
+}
+
+criterion_group!(benches, elementwise, reductions, activations);
 criterion_main!(benches);

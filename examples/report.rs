@@ -61,6 +61,12 @@ fn ops() -> Vec<Op> {
         "min" => |i| i.a.min().ok(), i.a.simd_min().ok();
         "argmax" => |i| i.a.argmax().ok(), i.a.simd_argmax().ok();
         "argmin" => |i| i.a.argmin().ok(), i.a.simd_argmin().ok();
+        "exp" => |i| i.a.mapv(f32::exp), i.a.simd_exp();
+        "sigmoid" => |i| i.a.mapv(|x| 1.0 / (1.0 + (-x).exp())), i.a.simd_sigmoid();
+        "tanh" => |i| i.a.mapv(f32::tanh), i.a.simd_tanh();
+        "swish" => |i| i.a.mapv(|x| x / (1.0 + (-x).exp())), i.a.simd_swish();
+        "gelu" => |i| i.a.mapv(|x| 0.5 * x * (1.0 + libm::erff(x * std::f32::consts::FRAC_1_SQRT_2))), i.a.simd_gelu();
+        "gelu_tanh" => |i| i.a.mapv(|x| 0.5 * x * (1.0 + (0.797_884_6 * (x + 0.044_715 * x * x * x)).tanh())), i.a.simd_gelu_tanh();
     }
 }
 

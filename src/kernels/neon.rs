@@ -26,6 +26,8 @@ impl Neon {
 const LANE_BITS: [u32; 4] = [1, 2, 4, 8];
 
 impl Simd for Neon {
+    // vfmaq_f32 is a fused multiply-add: polynomials may use it directly.
+    const HAS_FMA: bool = true;
     const LANES: usize = 4;
     type V = float32x4_t;
     type M = uint32x4_t;

@@ -116,6 +116,33 @@ fn check<S: Simd>(s: S) {
             |a| c.mul_add(a[0], a[1], a[2]),
             false,
         );
+        same(
+            "mul_err",
+            s,
+            &xy,
+            |v| s.mul_err(v[0], v[1]),
+            |a| c.mul_err(a[0], a[1]),
+            false,
+        );
+        // ldexp: specified for integer exponents in -252..=254.
+        let n: Vec<f32> = y
+            .iter()
+            .map(|&v| {
+                if v.is_finite() {
+                    (v as i64).clamp(-252, 254) as f32
+                } else {
+                    3.0
+                }
+            })
+            .collect();
+        same(
+            "ldexp",
+            s,
+            &[&x, &n],
+            |v| s.ldexp(v[0], v[1]),
+            |a| c.ldexp(a[0], a[1]),
+            false,
+        );
         // Masks, seen through select and mask_bits.
         macro_rules! mask {
             ($($op:ident),*) => {$(
