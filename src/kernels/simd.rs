@@ -91,8 +91,10 @@ pub(crate) trait Simd: Copy {
     fn mul_err(self, a: Self::V, b: Self::V) -> Self::V {
         self.mul_add(a, b, self.neg(self.mul(a, b)))
     }
-    /// An approximation of `1 / a` with relative error below `2^-11` for normal `a`
-    /// (hardware reciprocal estimates; by default the correctly rounded quotient).
+    /// An approximation of `1 / a` with relative error below `2^-8` for normal `a`
+    /// (hardware reciprocal estimates such as `rcpps` or NEON's `vrecpe`; by default the
+    /// correctly rounded quotient). Kernels refine it; results stay within their bounds
+    /// for any estimate this good.
     #[inline(always)]
     fn recip_approx(self, a: Self::V) -> Self::V {
         self.div(self.splat(1.0), a)
