@@ -124,8 +124,11 @@ pub(crate) trait Simd: Copy {
     fn mul_err(self, a: Self::V, b: Self::V) -> Self::V {
         self.mul_add(a, b, self.neg(self.mul(a, b)))
     }
-    /// An approximation of `1 / a` with relative error below `2^-11` for normal `a`
-    /// (hardware reciprocal estimates; by default the correctly rounded quotient).
+    /// An approximation of `1 / a` with relative error below `2^-8` for normal `a`
+    /// (hardware reciprocal estimates such as `rcpps` or NEON's `vrecpe`; by default the
+    /// correctly rounded quotient). Kernels refine it with a Newton step and an exact
+    /// remainder, so by analysis an 8-bit estimate is enough; the 12-bit (SSE2, AVX2) and
+    /// 14-bit (AVX-512) estimates were checked over all inputs.
     #[inline(always)]
     fn recip_approx(self, a: Self::V) -> Self::V {
         self.div(self.splat(1.0), a)
