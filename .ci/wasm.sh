@@ -33,14 +33,15 @@ mkdir -p "$TARGET_BASE"
 
 # Debian 12's wasi-libc (a 2022 snapshot), fixed up in a directory of our own:
 # - it predates the single-threaded pthread_join/pthread_detach stubs that Rust 1.96's
-#   std links against (std::thread, never called: wasm32-wasip1 has no threads); they
+#   std links against, nor pthread_create/pthread_attr_* (std::thread, linked by the
+#   examples but never called in tests: wasm32-wasip1 has no threads); they
 #   are provided here, returning ENOSYS (52 in WASI), as one tiny object;
 # - its fmaf (old musl) steps the rounding mode with fesetround, which WebAssembly does
 #   not have, so f32::mul_add is wrong on halfway cases (fmaf(1 + 2^-23, 3, -2^-126)
 #   gave 3 + 2^-21 instead of 3 + 2^-22). fmaf.o is dropped from libc.a, so that
 #   compiler-builtins' correctly rounded fmaf is linked instead.
 LIBC="$TARGET_BASE/wasi-libc"
-STUBS="$LIBC/wasi-pthread-stubs.o"
+STUBS="$LIBC/wasi-pthread-stubs-v2.o"
 if [ ! -s "$STUBS" ]; then
     rm -rf "$LIBC" && mkdir -p "$LIBC"
     cp /usr/lib/wasm32-wasi/crt1*.o /usr/lib/wasm32-wasi/libc.a "$LIBC/"
@@ -49,6 +50,10 @@ if [ ! -s "$STUBS" ]; then
 target triple = "wasm32-unknown-wasi"
 define i32 @pthread_join(ptr %t, ptr %r) { ret i32 52 }
 define i32 @pthread_detach(ptr %t) { ret i32 52 }
+define i32 @pthread_create(ptr %t, ptr %a, ptr %f, ptr %arg) { ret i32 52 }
+define i32 @pthread_attr_init(ptr %a) { ret i32 0 }
+define i32 @pthread_attr_destroy(ptr %a) { ret i32 0 }
+define i32 @pthread_attr_setstacksize(ptr %a, i32 %s) { ret i32 0 }
 LL
     llc-22 -filetype=obj -o "$STUBS.tmp" "$LIBC/wasi-pthread-stubs.ll"
     mv "$STUBS.tmp" "$STUBS"

@@ -406,6 +406,19 @@ fn size_label(n: usize) -> String {
 }
 
 fn main() {
+    // Everything but the scaling table is one thread: with the `parallel` feature, the
+    // default rayon pool would otherwise split the large sizes over every core.
+    #[cfg(feature = "parallel")]
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("one-thread pool")
+        .install(report);
+    #[cfg(not(feature = "parallel"))]
+    report();
+}
+
+fn report() {
     let args: Vec<String> = std::env::args().collect();
     let flag = |name: &str| {
         args.iter()

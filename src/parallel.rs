@@ -42,8 +42,12 @@ pub(crate) fn threads() -> usize {
 
 /// Number of chunks and chunk length for `len` elements, chunks a multiple of `align`.
 fn chunking(len: usize, align: usize) -> Option<(usize, usize)> {
+    // Short arrays never ask the thread pool anything (that alone costs nanoseconds).
+    if len < MIN_PARALLEL {
+        return None;
+    }
     let t = threads();
-    if t <= 1 || len < MIN_PARALLEL {
+    if t <= 1 {
         return None;
     }
     let chunk = (len / (4 * t)).max(1 << 15).next_multiple_of(align);
