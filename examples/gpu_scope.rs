@@ -12,11 +12,10 @@ use trueno::TruenoExt;
 fn cpu_layer(x: &Array2<f32>, w: &Array2<f32>, b: &Array1<f32>) -> Array2<f32> {
     let mut h = x.dot(w);
     h.simd_add_assign(b);
-    // Exact (erf) GELU; `h.simd_gelu()` once the CPU activations land.
-    h.mapv_inplace(|v| 0.5 * v * libm::erfcf(-v / std::f32::consts::SQRT_2));
+    h.simd_gelu_inplace();
     let m = h.simd_max_axis(Axis(1)).insert_axis(Axis(1));
     let mut e = h.simd_sub(&m);
-    e.mapv_inplace(f32::exp); // `simd_exp_inplace()` once the CPU activations land
+    e.simd_exp_inplace();
     let s = e.simd_sum_axis(Axis(1)).insert_axis(Axis(1));
     e.simd_div(&s)
 }

@@ -74,3 +74,8 @@ pub use ext::TruenoExt;
 
 #[cfg(feature = "gpu")]
 pub mod gpu;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -3,7 +3,7 @@
 
 use super::shape::{broadcast_to, co_broadcast};
 use crate::backend::kernels;
-use crate::kernels::Kernels;
+use crate::kernels::{Kernels, UnaryFn};
 use crate::layout::{for_each_run, Run, Strided};
 use crate::parallel;
 use ndarray::{Array, ArrayBase, ArrayRef, ArrayView, Data, DimMax, Dimension, ShapeBuilder};
@@ -170,6 +170,26 @@ pub(super) fn unary_inplace<D: Dimension>(
     kernel: impl Fn(*const f32, *mut f32, usize) + Sync,
 ) {
     map_inplace(a, false, [], |x, [], out, n| kernel(x, out, n))
+}
+
+/// A new array: the table's unary kernel `pick(table)` applied to `a`.
+pub(super) fn unary_kernel_new<D: Dimension>(
+    a: &ArrayRef<f32, D>,
+    pick: fn(&Kernels) -> UnaryFn,
+) -> Array<f32, D> {
+    let kernel = pick(kernels());
+    // SAFETY: `map_new` hands out runs valid for `n` values.
+    unary_new(a, |x, out, n| unsafe { kernel(x, out, n) })
+}
+
+/// `a` overwritten by the table's unary kernel `pick(table)`.
+pub(super) fn unary_kernel_inplace<D: Dimension>(
+    a: &mut ArrayRef<f32, D>,
+    pick: fn(&Kernels) -> UnaryFn,
+) {
+    let kernel = pick(kernels());
+    // SAFETY: `map_inplace` hands out runs valid for `n` values.
+    unary_inplace(a, |x, out, n| unsafe { kernel(x, out, n) })
 }
 
 pub(super) fn check_clamp(lo: f32, hi: f32) {

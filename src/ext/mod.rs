@@ -7,7 +7,8 @@ mod reduce;
 mod shape;
 
 use map::{
-    binary_assign, binary_new, check_clamp, map_inplace, map_new, mem, unary_inplace, unary_new,
+    binary_assign, binary_new, check_clamp, map_inplace, map_new, mem, unary_inplace,
+    unary_kernel_inplace, unary_kernel_new, unary_new,
 };
 use reduce::{arg_extreme, contiguous, extreme_of, norm_l2_of, reduce, value_extreme, Which};
 use shape::{assert_same_shape, is_min_stride_axis};
@@ -568,9 +569,7 @@ impl<D: Dimension> TruenoExt for ArrayRef<f32, D> {
     }
 
     fn simd_abs(&self) -> Array<f32, D> {
-        let k = kernels();
-        // SAFETY (closure): runs are valid for `n` values.
-        unary_new(self, |x, out, n| unsafe { (k.abs)(x, out, n) })
+        unary_kernel_new(self, |k| k.abs)
     }
 
     fn simd_scale(&self, s: f32) -> Array<f32, D> {
@@ -622,9 +621,7 @@ impl<D: Dimension> TruenoExt for ArrayRef<f32, D> {
     }
 
     fn simd_relu(&self) -> Array<f32, D> {
-        let k = kernels();
-        // SAFETY (closure): runs are valid for `n` values.
-        unary_new(self, |x, out, n| unsafe { (k.relu)(x, out, n) })
+        unary_kernel_new(self, |k| k.relu)
     }
 
     fn simd_sum(&self) -> f32 {
@@ -743,9 +740,7 @@ impl<D: Dimension> TruenoExt for ArrayRef<f32, D> {
     }
 
     fn simd_abs_inplace(&mut self) {
-        let k = kernels();
-        // SAFETY (closure): runs are valid for `n` values.
-        unary_inplace(self, |x, out, n| unsafe { (k.abs)(x, out, n) })
+        unary_kernel_inplace(self, |k| k.abs)
     }
 
     fn simd_scale_inplace(&mut self, s: f32) {
@@ -787,80 +782,54 @@ impl<D: Dimension> TruenoExt for ArrayRef<f32, D> {
     }
 
     fn simd_relu_inplace(&mut self) {
-        let k = kernels();
-        // SAFETY (closure): runs are valid for `n` values.
-        unary_inplace(self, |x, out, n| unsafe { (k.relu)(x, out, n) })
+        unary_kernel_inplace(self, |k| k.relu)
     }
 
     fn simd_exp(&self) -> Array<f32, D> {
-        let k = kernels();
-        // SAFETY (closure): runs are valid for `n` values.
-        unary_new(self, |x, out, n| unsafe { (k.exp)(x, out, n) })
+        unary_kernel_new(self, |k| k.exp)
     }
 
     fn simd_exp_inplace(&mut self) {
-        let k = kernels();
-        // SAFETY (closure): runs are valid for `n` values.
-        unary_inplace(self, |x, out, n| unsafe { (k.exp)(x, out, n) })
+        unary_kernel_inplace(self, |k| k.exp)
     }
 
     fn simd_sigmoid(&self) -> Array<f32, D> {
-        let k = kernels();
-        // SAFETY (closure): runs are valid for `n` values.
-        unary_new(self, |x, out, n| unsafe { (k.sigmoid)(x, out, n) })
+        unary_kernel_new(self, |k| k.sigmoid)
     }
 
     fn simd_sigmoid_inplace(&mut self) {
-        let k = kernels();
-        // SAFETY (closure): runs are valid for `n` values.
-        unary_inplace(self, |x, out, n| unsafe { (k.sigmoid)(x, out, n) })
+        unary_kernel_inplace(self, |k| k.sigmoid)
     }
 
     fn simd_tanh(&self) -> Array<f32, D> {
-        let k = kernels();
-        // SAFETY (closure): runs are valid for `n` values.
-        unary_new(self, |x, out, n| unsafe { (k.tanh)(x, out, n) })
+        unary_kernel_new(self, |k| k.tanh)
     }
 
     fn simd_tanh_inplace(&mut self) {
-        let k = kernels();
-        // SAFETY (closure): runs are valid for `n` values.
-        unary_inplace(self, |x, out, n| unsafe { (k.tanh)(x, out, n) })
+        unary_kernel_inplace(self, |k| k.tanh)
     }
 
     fn simd_swish(&self) -> Array<f32, D> {
-        let k = kernels();
-        // SAFETY (closure): runs are valid for `n` values.
-        unary_new(self, |x, out, n| unsafe { (k.swish)(x, out, n) })
+        unary_kernel_new(self, |k| k.swish)
     }
 
     fn simd_swish_inplace(&mut self) {
-        let k = kernels();
-        // SAFETY (closure): runs are valid for `n` values.
-        unary_inplace(self, |x, out, n| unsafe { (k.swish)(x, out, n) })
+        unary_kernel_inplace(self, |k| k.swish)
     }
 
     fn simd_gelu(&self) -> Array<f32, D> {
-        let k = kernels();
-        // SAFETY (closure): runs are valid for `n` values.
-        unary_new(self, |x, out, n| unsafe { (k.gelu)(x, out, n) })
+        unary_kernel_new(self, |k| k.gelu)
     }
 
     fn simd_gelu_inplace(&mut self) {
-        let k = kernels();
-        // SAFETY (closure): runs are valid for `n` values.
-        unary_inplace(self, |x, out, n| unsafe { (k.gelu)(x, out, n) })
+        unary_kernel_inplace(self, |k| k.gelu)
     }
 
     fn simd_gelu_tanh(&self) -> Array<f32, D> {
-        let k = kernels();
-        // SAFETY (closure): runs are valid for `n` values.
-        unary_new(self, |x, out, n| unsafe { (k.gelu_tanh)(x, out, n) })
+        unary_kernel_new(self, |k| k.gelu_tanh)
     }
 
     fn simd_gelu_tanh_inplace(&mut self) {
-        let k = kernels();
-        // SAFETY (closure): runs are valid for `n` values.
-        unary_inplace(self, |x, out, n| unsafe { (k.gelu_tanh)(x, out, n) })
+        unary_kernel_inplace(self, |k| k.gelu_tanh)
     }
 }
