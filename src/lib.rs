@@ -45,11 +45,37 @@
 //! are spread over 32 virtual lanes (element `i` to lane `i % 32`), each lane adds its 16
 //! values, block results combine pairwise, and the 32 lanes fold by halves at the end.
 //!
-//! ## GPU
+//! ## Accuracy
+//!
+//! Max error in ulps of the correctly rounded result over all 2^32 inputs, where the
+//! result is a normal f32 (`cargo run --release --example accuracy`):
+//!
+//! | op | bound | scalar | SSE2 | AVX2 | AVX-512 |
+//! |---|---|---|---|---|---|
+//! | exp | 1 | 0.673 | 0.673 | 0.648 | 0.648 |
+//! | sigmoid | 2 | 0.752 | 0.790 | 0.769 | 0.752 |
+//! | tanh | 2 | 0.903 | 0.903 | 0.903 | 0.903 |
+//! | swish | 2 | 0.892 | 0.948 | 0.927 | 0.884 |
+//! | gelu | 4 | 2.839 | 2.839 | 2.235 | 2.235 |
+//! | gelu_tanh | 4 | 0.917 | 0.937 | 0.886 | 0.886 |
+//!
+//! For comparison, glibc's `f32::tanh` reaches 2.19 ulp and NumPy's float32 `exp` 2.54.
+//!
+//! ## Threads
+//!
+//! With the cargo feature `parallel`, ops over at least 256 K elements are split across
+//! rayon's threads; the results keep the same bits as one thread.
+//!
+//! ## GPU, and when to use it
 //!
 //! With the cargo feature `gpu` (on by default), [`gpu::GpuScope`] records chains of
 //! these ops (plus `matmul`) on lazy handles and runs them through wgpu as one GPU
 //! submission, fusing element-wise runs into generated kernels; see the [`gpu`] module.
+//! Reach for it when a long chain of ops (or a matmul) runs on millions of elements and
+//! only a small result comes back: on an H100 a 5-op chain plus a sum over 16 M elements
+//! takes 0.07 ms on the device, but uploading the 134 MB input takes 14 ms, so work that
+//! reads one array once is faster on the CPU methods. Without a discrete GPU (e.g. on
+//! Mesa's software lavapipe) the CPU methods are faster.
 //!
 //! ## Backends
 //!
