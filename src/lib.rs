@@ -101,7 +101,7 @@ pub use ext::TruenoExt;
 #[cfg(feature = "gpu")]
 pub mod gpu;
 
-/// The README's examples, compiled and run as doctests.
-#[cfg(doctest)]
+/// The README's examples, compiled and run as doctests (one of them uses the GPU API).
+#[cfg(all(doctest, feature = "gpu"))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
