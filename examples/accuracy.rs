@@ -12,29 +12,15 @@
 //! Also measures `f32::exp` and `f32::tanh` of the Rust standard library (glibc's
 //! `expf`/`tanhf` on Linux) on the same inputs, as the "std" column.
 
-use ndarray::{Array1, ArrayView1};
+use ndarray::Array1;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use trueno::{Backend, TruenoExt};
+use trueno::Backend;
 
-#[derive(Clone, Copy, PartialEq)]
-enum Op {
-    Exp,
-    Sigmoid,
-    Tanh,
-    Swish,
-    Gelu,
-    GeluTanh,
-}
+#[path = "../tests/common/activation.rs"]
+mod activation;
 
-const OPS: [Op; 6] = [
-    Op::Exp,
-    Op::Sigmoid,
-    Op::Tanh,
-    Op::Swish,
-    Op::Gelu,
-    Op::GeluTanh,
-];
+use activation::{ulp_error, Op, OPS};
 
 impl Op {
     fn name(self) -> &'static str {
@@ -48,60 +34,6 @@ impl Op {
         }
     }
 
-    fn bound(self) -> f64 {
-        match self {
-            Op::Exp => 1.0,
-            Op::Sigmoid | Op::Tanh | Op::Swish => 2.0,
-            Op::Gelu | Op::GeluTanh => 4.0,
-        }
-    }
-
-    /// The exact result, as an f64 accurate far beyond f32 precision.
-    fn reference(self, x: f32) -> f64 {
-        let x = x as f64;
-        if x.is_infinite() {
-            // Limits fixed by the contract (the f64 formulas would give inf/inf).
-            return match (self, x > 0.0) {
-                (Op::Exp, true) | (Op::Swish, true) | (Op::Gelu, true) | (Op::GeluTanh, true) => {
-                    f64::INFINITY
-                }
-                (Op::Exp, false) | (Op::Sigmoid, false) => 0.0,
-                (Op::Sigmoid, true) => 1.0,
-                (Op::Tanh, p) => {
-                    if p {
-                        1.0
-                    } else {
-                        -1.0
-                    }
-                }
-                (_, false) => -0.0,
-            };
-        }
-        match self {
-            Op::Exp => x.exp(),
-            Op::Sigmoid => 1.0 / (1.0 + (-x).exp()),
-            Op::Tanh => x.tanh(),
-            Op::Swish => x / (1.0 + (-x).exp()),
-            Op::Gelu => 0.5 * x * libm::erfc(-x * std::f64::consts::FRAC_1_SQRT_2),
-            Op::GeluTanh => {
-                // 0.5 x (1 + tanh(u)) = x σ(2u), without the cancellation of 1 + tanh.
-                let u = (2.0 / std::f64::consts::PI).sqrt() * (x + 0.044715 * x * x * x);
-                x / (1.0 + (-2.0 * u).exp())
-            }
-        }
-    }
-
-    fn simd(self, a: ArrayView1<'_, f32>) -> Array1<f32> {
-        match self {
-            Op::Exp => a.simd_exp(),
-            Op::Sigmoid => a.simd_sigmoid(),
-            Op::Tanh => a.simd_tanh(),
-            Op::Swish => a.simd_swish(),
-            Op::Gelu => a.simd_gelu(),
-            Op::GeluTanh => a.simd_gelu_tanh(),
-        }
-    }
-
     fn std(self) -> Option<fn(f32) -> f32> {
         match self {
             Op::Exp => Some(f32::exp),
@@ -109,30 +41,6 @@ impl Op {
             _ => None,
         }
     }
-}
-
-/// Error of `got` in ulps of the correctly rounded `reference` (0 when both are the same
-/// infinity or both NaN; infinite for a NaN, infinity or overflow mismatch).
-fn ulp_error(got: f32, reference: f64) -> f64 {
-    let want = reference as f32;
-    if reference.is_nan() || got.is_nan() {
-        return if reference.is_nan() && got.is_nan() {
-            0.0
-        } else {
-            f64::INFINITY
-        };
-    }
-    if want.is_infinite() || got.is_infinite() {
-        return if got == want { 0.0 } else { f64::INFINITY };
-    }
-    let a = want.abs();
-    let ulp = if a < f32::MIN_POSITIVE {
-        f64::from(f32::from_bits(1))
-    } else {
-        // 2^(e - 23) for a normal f32 with biased exponent e + 127, built as f64 bits.
-        f64::from_bits((((a.to_bits() >> 23) as u64) + 1023 - 127 - 23) << 52)
-    };
-    (got as f64 - reference).abs() / ulp
 }
 
 #[derive(Clone, Copy, Default)]

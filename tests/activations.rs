@@ -9,97 +9,14 @@
 use ndarray::{s, Array1, Array2, ArrayView1};
 use trueno::{Backend, TruenoExt};
 
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Op {
-    Exp,
-    Sigmoid,
-    Tanh,
-    Swish,
-    Gelu,
-    GeluTanh,
-}
+mod common;
 
-const OPS: [Op; 6] = [
-    Op::Exp,
-    Op::Sigmoid,
-    Op::Tanh,
-    Op::Swish,
-    Op::Gelu,
-    Op::GeluTanh,
-];
+use common::activation::{ulp_error, Op, OPS};
 
 impl Op {
-    /// The contract's bound in ulps (for gelu and gelu_tanh: where the result is normal).
-    fn bound(self) -> f64 {
-        match self {
-            Op::Exp => 1.0,
-            Op::Sigmoid | Op::Tanh | Op::Swish => 2.0,
-            Op::Gelu | Op::GeluTanh => 4.0,
-        }
-    }
-
     /// Whether the bound also holds for subnormal results.
     fn bound_on_subnormals(self) -> bool {
         !matches!(self, Op::Gelu | Op::GeluTanh)
-    }
-
-    fn reference(self, x: f32) -> f64 {
-        let x = x as f64;
-        if x.is_infinite() {
-            let p = x > 0.0;
-            return match self {
-                Op::Exp => {
-                    if p {
-                        f64::INFINITY
-                    } else {
-                        0.0
-                    }
-                }
-                Op::Sigmoid => {
-                    if p {
-                        1.0
-                    } else {
-                        0.0
-                    }
-                }
-                Op::Tanh => {
-                    if p {
-                        1.0
-                    } else {
-                        -1.0
-                    }
-                }
-                Op::Swish | Op::Gelu | Op::GeluTanh => {
-                    if p {
-                        f64::INFINITY
-                    } else {
-                        -0.0
-                    }
-                }
-            };
-        }
-        match self {
-            Op::Exp => x.exp(),
-            Op::Sigmoid => 1.0 / (1.0 + (-x).exp()),
-            Op::Tanh => x.tanh(),
-            Op::Swish => x / (1.0 + (-x).exp()),
-            Op::Gelu => 0.5 * x * libm::erfc(-x * std::f64::consts::FRAC_1_SQRT_2),
-            Op::GeluTanh => {
-                let u = (2.0 / std::f64::consts::PI).sqrt() * (x + 0.044715 * x * x * x);
-                x / (1.0 + (-2.0 * u).exp())
-            }
-        }
-    }
-
-    fn simd(self, a: ArrayView1<'_, f32>) -> Array1<f32> {
-        match self {
-            Op::Exp => a.simd_exp(),
-            Op::Sigmoid => a.simd_sigmoid(),
-            Op::Tanh => a.simd_tanh(),
-            Op::Swish => a.simd_swish(),
-            Op::Gelu => a.simd_gelu(),
-            Op::GeluTanh => a.simd_gelu_tanh(),
-        }
     }
 
     fn simd2(self, a: &Array2<f32>) -> Array2<f32> {
@@ -146,28 +63,6 @@ impl Op {
             ),
         }
     }
-}
-
-/// Error of `got` in ulps of the correctly rounded `reference`.
-fn ulp_error(got: f32, reference: f64) -> f64 {
-    let want = reference as f32;
-    if reference.is_nan() || got.is_nan() {
-        return if reference.is_nan() && got.is_nan() {
-            0.0
-        } else {
-            f64::INFINITY
-        };
-    }
-    if want.is_infinite() || got.is_infinite() {
-        return if got == want { 0.0 } else { f64::INFINITY };
-    }
-    let a = want.abs();
-    let ulp = if a < f32::MIN_POSITIVE {
-        f64::from(f32::from_bits(1))
-    } else {
-        f64::from_bits((((a.to_bits() >> 23) as u64) + 1023 - 127 - 23) << 52)
-    };
-    (got as f64 - reference).abs() / ulp
 }
 
 /// Checks `got[i] = op(xs[i])` within the bound; zero results must have the sign of the

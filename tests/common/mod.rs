@@ -1,6 +1,8 @@
 //! Shared test data: awkward f32 values and deterministic pseudo-random vectors.
 #![allow(dead_code)]
 
+pub mod activation;
+
 /// Values that break naive kernels: signed zeros, infinities, NaN, subnormals, huge and
 /// tiny normals, and values around 1.
 pub const SPECIALS: [f32; 20] = [
