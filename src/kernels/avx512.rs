@@ -170,6 +170,11 @@ impl Simd for Avx512 {
         unsafe { _mm512_scalef_ps(a, n) }
     }
     #[inline(always)]
+    fn ldexp_normal(self, a: __m512, n: __m512) -> __m512 {
+        // SAFETY: the token proves AVX-512F; one instruction beats the default's three.
+        unsafe { _mm512_scalef_ps(a, n) }
+    }
+    #[inline(always)]
     fn recip_approx(self, a: __m512) -> __m512 {
         // SAFETY: the token proves AVX-512F; register-only operation (14-bit estimate).
         unsafe { _mm512_rcp14_ps(a) }

@@ -78,16 +78,21 @@ pub(crate) fn clamp_keep_nan<S: Simd>(s: S, x: S::V, lo: f32, hi: f32) -> S::V {
 }
 
 /// `e^(zh + zl)` as `(a + t) * 2^n`, unrounded: `a` in `[0.70, 1.42]`, `|t| < 0.07`, `n`
-/// an integer-valued float in `-217..=128`. `zh` is clamped to `[EXP_LO, EXP_HI]`
-/// (NaN stays NaN); `|zl|` must be at most about `2^-16`.
+/// an integer-valued float in `-217..=128`. With `FULL`, `zh` is clamped to
+/// `[EXP_LO, EXP_HI]` (NaN stays NaN); without, the caller guarantees `|zh| <= 86`
+/// (so `|n| <= 125`) or NaN. `|zl|` must be at most about `2^-16`.
 ///
 /// Range reduction `z = n ln2 + r` in three parts (exact `z - n*C1`, then the small
 /// corrections renormalised by Fast2Sum), `e^r = 1 + r + r^2 h(r)` with the first sum
 /// kept exact. Relative error of `a + t`: below `2^-27`.
 #[inline(always)]
-pub(crate) fn exp_parts<S: Simd>(s: S, zh: S::V, zl: S::V) -> (S::V, S::V, S::V) {
+pub(crate) fn exp_parts<S: Simd, const FULL: bool>(s: S, zh: S::V, zl: S::V) -> (S::V, S::V, S::V) {
     let one = s.splat(1.0);
-    let zh = clamp_keep_nan(s, zh, EXP_LO, EXP_HI);
+    let zh = if FULL {
+        clamp_keep_nan(s, zh, EXP_LO, EXP_HI)
+    } else {
+        zh
+    };
     let magic = s.splat(ROUND_MAGIC);
     let n = s.sub(s.mul_add_fast(zh, s.splat(LOG2E), magic), magic);
     let r_hi = s.mul_add_fast(n, s.splat(-LN2_C1), zh);
@@ -102,18 +107,40 @@ pub(crate) fn exp_parts<S: Simd>(s: S, zh: S::V, zl: S::V) -> (S::V, S::V, S::V)
     (a, t, n)
 }
 
-/// `e^x`, within 1 ulp (see `docs/accuracy.md`).
+/// `e^x`, within 1 ulp (see `docs/accuracy.md`). Without `FULL`, `|x| <= 86` or NaN.
 #[inline(always)]
-pub(crate) fn exp<S: Simd>(s: S, x: S::V) -> S::V {
-    let (a, t, n) = exp_parts(s, x, s.zero());
-    s.ldexp(s.add(a, t), n)
+pub(crate) fn exp<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
+    let (a, t, n) = exp_parts::<S, FULL>(s, x, s.zero());
+    ldexp::<S, FULL>(s, s.add(a, t), n)
+}
+
+/// [`Simd::ldexp`] with `FULL`, else [`Simd::ldexp_normal`] (the caller guarantees its
+/// conditions).
+#[inline(always)]
+pub(crate) fn ldexp<S: Simd, const FULL: bool>(s: S, a: S::V, n: S::V) -> S::V {
+    if FULL {
+        s.ldexp(a, n)
+    } else {
+        s.ldexp_normal(a, n)
+    }
+}
+
+/// Whether every lane of `x` has `|x| <= limit` (NaN: no). The activations take their
+/// short path for such vectors: no clamps, one-step scaling.
+#[inline(always)]
+pub(crate) fn all_within<S: Simd>(s: S, x: S::V, limit: f32) -> bool {
+    s.all(s.le(s.abs(x), s.splat(limit)))
 }
 
 /// `2^max(n, -126)` for `n` in `-217..=0`: the exact scale for terms that only matter
-/// next to 1 (below `2^-126` their size is irrelevant).
+/// next to 1 (below `2^-126` their size is irrelevant). Without `FULL`, `n >= -126`.
 #[inline(always)]
-pub(crate) fn pow2_floor126<S: Simd>(s: S, n: S::V) -> S::V {
-    s.pow2i(s.max(n, s.splat(-126.0)))
+pub(crate) fn pow2_floor126<S: Simd, const FULL: bool>(s: S, n: S::V) -> S::V {
+    if FULL {
+        s.pow2i(s.max(n, s.splat(-126.0)))
+    } else {
+        s.pow2i(n)
+    }
 }
 
 /// `1 / d` from the hardware estimate and one Newton step: about `2^-22` relative from a
@@ -154,19 +181,24 @@ pub(crate) fn div_pairs<S: Simd, const INF: bool>(
 ///
 /// With `e = e^-|v| = (a + t) 2^n`: `σ(v) = 1 / (1 + e)` for `v >= 0` and `e / (1 + e)`
 /// below, where the numerator's `2^n` is applied after the division so that tiny results
-/// are rounded once.
+/// are rounded once. Without `FULL`, `|vh| <= 86` and `|x| <= 86`, or NaN.
 #[inline(always)]
-pub(crate) fn x_logistic<S: Simd, const MUL: bool>(s: S, x: S::V, vh: S::V, vl: S::V) -> S::V {
+pub(crate) fn x_logistic<S: Simd, const MUL: bool, const FULL: bool>(
+    s: S,
+    x: S::V,
+    vh: S::V,
+    vl: S::V,
+) -> S::V {
     let sign = s.splat(-0.0);
     let one = s.splat(1.0);
     let zero = s.zero();
     let vsign = s.and(vh, sign);
     let zh = s.or(vh, sign);
     let zl = s.xor(vl, s.xor(vsign, sign));
-    let (a, t, n) = exp_parts(s, zh, zl);
+    let (a, t, n) = exp_parts::<S, FULL>(s, zh, zl);
     // 1 + e, as a pair.
     let (ph, pl) = fast_two_sum(s, a, t);
-    let sc = pow2_floor126(s, n);
+    let sc = pow2_floor126::<S, FULL>(s, n);
     let eh = s.mul(ph, sc);
     let el = s.mul(pl, sc);
     let (dh, dl0) = fast_two_sum(s, one, eh);
@@ -182,7 +214,7 @@ pub(crate) fn x_logistic<S: Simd, const MUL: bool>(s: S, x: S::V, vh: S::V, vl: 
     } else {
         (ma, mt)
     };
-    let q = s.ldexp(div_pairs::<S, MUL>(s, nh, nl, dh, dl), ns);
+    let q = ldexp::<S, FULL>(s, div_pairs::<S, MUL>(s, nh, nl, dh, dl), ns);
     if MUL {
         // The sign of x σ(v) is the sign of x, zeros included (the correction added
         // in `div_pairs` can turn -0 into +0).

@@ -144,6 +144,20 @@ pub(crate) trait Simd: Copy {
         self.mul(self.mul(a, self.pow2i(n1)), self.pow2i(n2))
     }
 
+    /// `a * 2^n` for lanes where `n` is an integer in `-126..=127` and the exact result
+    /// is normal or overflows: one multiply by an exact power of two, so rounded once.
+    /// The fast form of [`Simd::ldexp`] for arguments known to be in range.
+    #[inline(always)]
+    fn ldexp_normal(self, a: Self::V, n: Self::V) -> Self::V {
+        self.mul(a, self.pow2i(n))
+    }
+
+    /// Whether every lane of `m` is set.
+    #[inline(always)]
+    fn all(self, m: Self::M) -> bool {
+        self.mask_bits(m) == (1u64 << Self::LANES) - 1
+    }
+
     /// `|a|` (clears the sign bit, NaN included).
     #[inline(always)]
     fn abs(self, a: Self::V) -> Self::V {
