@@ -280,6 +280,39 @@ fn max_min_argmax_argmin_match_ndarray_stats() {
 }
 
 #[test]
+fn small_arrays_argmax_argmin_match_ndarray_stats() {
+    // Up to 32 elements take a plain scan; around that size both paths meet.
+    let mut rng = Rng::new(77);
+    for n in 1..=40usize {
+        for case in 0..5 {
+            // Few distinct values, so ties are everywhere.
+            let mut v: Vec<f32> = (0..n).map(|_| (rng.unit() * 2.0).round()).collect();
+            match case {
+                1 => v.iter_mut().for_each(|x| {
+                    if *x == 0.0 && rng.next_u64() % 2 == 0 {
+                        *x = -0.0
+                    }
+                }),
+                2 => v[(rng.next_u64() % n as u64) as usize] = f32::NAN,
+                3 => v[n - 1] = f32::NAN,
+                4 => v.iter_mut().for_each(|x| *x = f32::INFINITY * x.signum()),
+                _ => {}
+            }
+            let a = Array1::from(v);
+            let b = a.view().into_shape_with_order((1, n)).unwrap();
+            each_backend(|be| {
+                let err = |_| MinMaxError::UndefinedOrder;
+                let ctx = format!("{be} n={n} case {case} {a:?}");
+                assert_eq!(a.simd_argmax(), a.argmax().map_err(err), "{ctx}");
+                assert_eq!(a.simd_argmin(), a.argmin().map_err(err), "{ctx}");
+                assert_eq!(b.simd_argmax(), b.argmax().map_err(err), "{ctx}");
+                assert_eq!(b.simd_argmin(), b.argmin().map_err(err), "{ctx}");
+            });
+        }
+    }
+}
+
+#[test]
 fn first_index_wins_on_long_ties() {
     for n in [1, 7, 8, 9, 16, 17, 100, 1000, 4099] {
         for pos in [0, n / 3, n - 1] {

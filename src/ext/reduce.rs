@@ -122,6 +122,28 @@ pub(super) fn first_logical_index_of<D: Dimension>(a: &ArrayRef<f32, D>, v: f32)
         .expect("the extreme value occurs in the array")
 }
 
+/// Up to this many elements, argmax/argmin scan in plain code: the vector kernel's
+/// setup costs more than the scan.
+const SMALL_ARG: usize = 32;
+
+/// Index of the first extreme of non-empty `data` (ndarray-stats: NaN is an error).
+fn first_extreme_index(data: &[f32], which: Which) -> Result<usize, MinMaxError> {
+    let mut best = 0;
+    for (i, &x) in data.iter().enumerate() {
+        if x.is_nan() {
+            return Err(MinMaxError::UndefinedOrder);
+        }
+        let better = match which {
+            Which::Max => x > data[best],
+            Which::Min => x < data[best],
+        };
+        if better {
+            best = i;
+        }
+    }
+    Ok(best)
+}
+
 pub(super) fn arg_extreme<D: Dimension>(
     a: &ArrayRef<f32, D>,
     which: Which,
@@ -132,6 +154,9 @@ pub(super) fn arg_extreme<D: Dimension>(
     };
     if data.is_empty() {
         return Err(MinMaxError::EmptyInput);
+    }
+    if data.len() <= SMALL_ARG {
+        return first_extreme_index(data, which).map(|i| unravel::<D>(a.shape(), i));
     }
     let k = kernels();
     let (f, max) = match which {

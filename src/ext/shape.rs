@@ -45,9 +45,12 @@ pub(super) fn broadcast_to<'a, D: Dimension, E: Dimension>(
 }
 
 /// Panics unless `b` has exactly the shape of `a` (for lerp, fma and dot).
+#[inline]
 pub(super) fn assert_same_shape(op: &str, a: &[usize], b: &[usize]) {
+    // An element loop rather than `a == b`, which calls `memcmp` (measurable on tiny arrays).
+    let same = a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y);
     assert!(
-        a == b,
+        same,
         "trueno: {op} needs operands of the same shape, got {a:?} and {b:?}"
     );
 }

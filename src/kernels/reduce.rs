@@ -102,6 +102,16 @@ impl Partials {
     /// The total: remaining groups combined from the latest (smallest) to the earliest,
     /// then the 32 lanes folded by halves.
     pub(crate) fn total(&self) -> f32 {
+        if self.blocks == 1 {
+            // The common small case: one block, nothing to combine.
+            let mut lanes = *self.level(0);
+            fold_half::<16>(&mut lanes);
+            fold_half::<8>(&mut lanes);
+            fold_half::<4>(&mut lanes);
+            fold_half::<2>(&mut lanes);
+            fold_half::<1>(&mut lanes);
+            return lanes[0];
+        }
         let mut lanes = [0.0f32; VLANES];
         let mut seen = false;
         let mut bits = self.blocks;
@@ -150,7 +160,10 @@ pub(crate) unsafe fn pairwise<S: Simd, const K: usize>(
         unsafe {
             while i + VLANES <= end {
                 for (k, vk) in v.iter_mut().enumerate().take(accs) {
-                    let x = ptrs.map(|p| s.load(p.add(i + k * l)));
+                    let mut x = [s.zero(); K];
+                    for (xj, p) in x.iter_mut().zip(ptrs) {
+                        *xj = s.load(p.add(i + k * l));
+                    }
                     *vk = s.add(*vk, term(x));
                 }
                 i += VLANES;
@@ -162,7 +175,12 @@ pub(crate) unsafe fn pairwise<S: Simd, const K: usize>(
                         break;
                     }
                     let len = (end - off).min(l);
-                    let x = ptrs.map(|p| load_partial(s, p.add(off), len, 0.0));
+                    // Loops, not `array::map`: its closure would not inherit the
+                    // target features (and would call every intrinsic out of line).
+                    let mut x = [s.zero(); K];
+                    for (xj, p) in x.iter_mut().zip(ptrs) {
+                        *xj = load_partial(s, p.add(off), len, 0.0);
+                    }
                     *vk = s.add(*vk, term(x));
                 }
             }
