@@ -289,7 +289,7 @@ fn small_arrays_argmax_argmin_match_ndarray_stats() {
             let mut v: Vec<f32> = (0..n).map(|_| (rng.unit() * 2.0).round()).collect();
             match case {
                 1 => v.iter_mut().for_each(|x| {
-                    if *x == 0.0 && rng.next_u64() % 2 == 0 {
+                    if *x == 0.0 && rng.next_u64().is_multiple_of(2) {
                         *x = -0.0
                     }
                 }),
