@@ -3,9 +3,10 @@
 //! special cases are selects. Error bounds (over all 2^32 inputs, every backend) are in
 //! `docs/accuracy.md`.
 
+use super::elementwise::{map3, Ptr, Splat};
 use super::math::{
-    self, all_within, clamp_keep_nan, div_pairs, exp_parts, fast_two_sum, horner, ldexp,
-    pow2_floor126, two_sum, x_logistic, EXP_LO,
+    self, all_within, clamp_keep_nan, div_pairs, exp_parts, fast_two_sum, horner, pow2_floor126,
+    two_sum, within, x_logistic, EXP_LO,
 };
 use super::simd::{load_partial, store_partial, Simd};
 
@@ -69,10 +70,6 @@ unsafe fn map_activation<S: Simd>(
             full(x)
         }
     }
-    #[inline(always)]
-    fn within<S: Simd>(s: S, x: S::V, limit: f32) -> S::M {
-        s.le(s.abs(x), s.splat(limit))
-    }
     let mut i = 0;
     // SAFETY: every access stays inside `0..n`: a head of `head < l` values, full vectors
     // only while they fit, then a tail of `n - i < l` values.
@@ -111,8 +108,9 @@ unsafe fn map_activation<S: Simd>(
                     s.mask_and(within(s, x[0], limit), within(s, x[1], limit)),
                     s.mask_and(within(s, x[2], limit), within(s, x[3], limit)),
                 );
+                let short_form = s.all(ok);
                 for v in x.iter_mut() {
-                    *v = if s.all(ok) { short(*v) } else { full(*v) };
+                    *v = if short_form { short(*v) } else { full(*v) };
                 }
                 for (k, v) in x.iter().enumerate() {
                     s.store(out.add(i + k * l), *v);
@@ -162,9 +160,9 @@ pub(crate) fn swish_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
 }
 
 /// `tanh x = sign(x) (1 - e) / (1 + e)` with `e = e^-2|x|` kept as a pair. Its argument
-/// is clamped to `[-20, 0]` anyway, so it has one form.
+/// is clamped to `[-20, 0]` anyway, so it has one form (and no range test).
 #[inline(always)]
-pub(crate) fn tanh_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
+pub(crate) fn tanh_v<S: Simd>(s: S, x: S::V) -> S::V {
     let sign = s.splat(-0.0);
     let one = s.splat(1.0);
     // -2|x|, clamped where tanh has long rounded to ±1 (NaN stays NaN).
@@ -227,7 +225,7 @@ pub(crate) fn gelu_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
         let g = s.ldexp(s.mul_add_fast(xn, fh, s.mul(xn, fl)), ns);
         s.select(s.eq(x, s.splat(f32::INFINITY)), x, g)
     } else {
-        ldexp::<S, false>(s, s.mul_add_fast(x, fh, s.mul(x, fl)), ns)
+        s.ldexp_normal(s.mul_add_fast(x, fh, s.mul(x, fl)), ns)
     }
 }
 
@@ -285,10 +283,30 @@ macro_rules! activation_kernels {
 activation_kernels! {
     exp => exp_v, short form for |x| <= 86.0,
     sigmoid => sigmoid_v, short form for |x| <= 86.0,
-    tanh => tanh_v, short form for |x| <= f32::INFINITY,
     swish => swish_v, short form for |x| <= 86.0,
     // -x²/2 >= -78, and |x| Φ(-|x|) stays normal.
     gelu => gelu_v, short form for |x| <= 12.5,
     // The doubled tanh argument stays within ±77.
     gelu_tanh => gelu_tanh_v, short form for |x| <= 9.5,
+}
+
+/// `out[i] = tanh(a[i])`.
+///
+/// # Safety
+/// As [`map3`].
+#[inline(always)]
+pub(crate) unsafe fn tanh<S: Simd>(s: S, a: *const f32, out: *mut f32, n: usize) {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        map3(
+            s,
+            Ptr(a),
+            Splat(0.0),
+            Splat(0.0),
+            out,
+            n,
+            #[inline(always)]
+            |x, _, _| tanh_v(s, x),
+        )
+    }
 }

@@ -125,11 +125,17 @@ pub(crate) fn ldexp<S: Simd, const FULL: bool>(s: S, a: S::V, n: S::V) -> S::V {
     }
 }
 
+/// Lanes of `x` with `|x| <= limit` (NaN: not set).
+#[inline(always)]
+pub(crate) fn within<S: Simd>(s: S, x: S::V, limit: f32) -> S::M {
+    s.le(s.abs(x), s.splat(limit))
+}
+
 /// Whether every lane of `x` has `|x| <= limit` (NaN: no). The activations take their
 /// short path for such vectors: no clamps, one-step scaling.
 #[inline(always)]
 pub(crate) fn all_within<S: Simd>(s: S, x: S::V, limit: f32) -> bool {
-    s.all(s.le(s.abs(x), s.splat(limit)))
+    s.all(within(s, x, limit))
 }
 
 /// `2^max(n, -126)` for `n` in `-217..=0`: the exact scale for terms that only matter

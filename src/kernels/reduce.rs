@@ -55,6 +55,18 @@ fn fold_half<const H: usize>(lanes: &mut [f32; VLANES]) {
     }
 }
 
+/// The 32 lanes folded by halves (lane j + lane j+16, then j+8, …, j+1), with constant
+/// trip counts so that it compiles to a few vector adds.
+#[inline(always)]
+fn fold_lanes(mut lanes: [f32; VLANES]) -> f32 {
+    fold_half::<16>(&mut lanes);
+    fold_half::<8>(&mut lanes);
+    fold_half::<4>(&mut lanes);
+    fold_half::<2>(&mut lanes);
+    fold_half::<1>(&mut lanes);
+    lanes[0]
+}
+
 impl Partials {
     /// The group at `level`; its bit in `blocks` must be set.
     #[inline(always)]
@@ -104,13 +116,7 @@ impl Partials {
     pub(crate) fn total(&self) -> f32 {
         if self.blocks == 1 {
             // The common small case: one block, nothing to combine.
-            let mut lanes = *self.level(0);
-            fold_half::<16>(&mut lanes);
-            fold_half::<8>(&mut lanes);
-            fold_half::<4>(&mut lanes);
-            fold_half::<2>(&mut lanes);
-            fold_half::<1>(&mut lanes);
-            return lanes[0];
+            return fold_lanes(*self.level(0));
         }
         let mut lanes = [0.0f32; VLANES];
         let mut seen = false;
@@ -125,13 +131,7 @@ impl Partials {
             };
             seen = true;
         }
-        // Fold by halves with constant trip counts, so it compiles to a few vector adds.
-        fold_half::<16>(&mut lanes);
-        fold_half::<8>(&mut lanes);
-        fold_half::<4>(&mut lanes);
-        fold_half::<2>(&mut lanes);
-        fold_half::<1>(&mut lanes);
-        lanes[0]
+        fold_lanes(lanes)
     }
 }
 
