@@ -177,6 +177,15 @@ impl Simd for Avx2 {
         unsafe { _mm256_rcp_ps(a) }
     }
     #[inline(always)]
+    fn ldexp_magic(self, a: __m256, k: __m256) -> __m256 {
+        // SAFETY: the token proves AVX2+FMA; register-only operation. `k`'s bits are
+        // `0x4b40_0000 + n`, so shifted by 23 they are `n` in the exponent field.
+        unsafe {
+            let e = _mm256_slli_epi32::<23>(_mm256_castps_si256(k));
+            _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(a), e))
+        }
+    }
+    #[inline(always)]
     fn pow2i(self, n: __m256) -> __m256 {
         // SAFETY: the token proves AVX2+FMA; register-only operation.
         unsafe {

@@ -108,10 +108,32 @@ pub(crate) fn exp_parts<S: Simd, const FULL: bool>(s: S, zh: S::V, zl: S::V) -> 
 }
 
 /// `e^x`, within 1 ulp (see `docs/accuracy.md`). Without `FULL`, `|x| <= 86` or NaN.
+///
+/// The lean sibling of [`exp_parts`] for a plain argument: the reduced argument is
+/// rounded once (`x - n*C1` exact, then `- n*C2`), and only the first sum of
+/// `1 + r + r^2 h(r)` is kept exact, so the result is rounded about once.
 #[inline(always)]
 pub(crate) fn exp<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
-    let (a, t, n) = exp_parts::<S, FULL>(s, x, s.zero());
-    ldexp::<S, FULL>(s, s.add(a, t), n)
+    let one = s.splat(1.0);
+    let x = if FULL {
+        clamp_keep_nan(s, x, EXP_LO, EXP_HI)
+    } else {
+        x
+    };
+    let magic = s.splat(ROUND_MAGIC);
+    let k = s.mul_add_fast(x, s.splat(LOG2E), magic);
+    let n = s.sub(k, magic);
+    let r = s.mul_add_fast(n, s.splat(-LN2_C1), x);
+    let r = s.mul_add_fast(n, s.splat(-LN2_C2), r);
+    let h = horner(s, r, &EXP_H);
+    let a = s.add(one, r);
+    let e1 = s.add(s.sub(one, a), r);
+    let t = s.mul_add_fast(s.mul(r, r), h, e1);
+    if FULL {
+        s.ldexp(s.add(a, t), n)
+    } else {
+        s.ldexp_magic(s.add(a, t), k)
+    }
 }
 
 /// [`Simd::ldexp`] with `FULL`, else [`Simd::ldexp_normal`] (the caller guarantees its

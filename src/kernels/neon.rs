@@ -169,6 +169,15 @@ impl Simd for Neon {
         }
     }
     #[inline(always)]
+    fn ldexp_magic(self, a: float32x4_t, k: float32x4_t) -> float32x4_t {
+        // SAFETY: the token proves NEON; register-only operation. `k`'s bits are
+        // `0x4b40_0000 + n`, so shifted by 23 they are `n` in the exponent field.
+        unsafe {
+            let e = vshlq_n_s32::<23>(vreinterpretq_s32_f32(k));
+            vreinterpretq_f32_s32(vaddq_s32(vreinterpretq_s32_f32(a), e))
+        }
+    }
+    #[inline(always)]
     fn pow2i(self, n: float32x4_t) -> float32x4_t {
         // SAFETY: the token proves NEON; register-only operation.
         unsafe {

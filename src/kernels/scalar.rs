@@ -130,6 +130,12 @@ impl Simd for Scalar {
         (a as f64 * b as f64 - p as f64) as f32
     }
     #[inline(always)]
+    fn ldexp_magic(self, a: f32, k: f32) -> f32 {
+        // `k`'s bits are `0x4b40_0000 + n`, so shifted by 23 they are `n` in the
+        // exponent field.
+        f32::from_bits(a.to_bits().wrapping_add(k.to_bits() << 23))
+    }
+    #[inline(always)]
     fn pow2i(self, n: f32) -> f32 {
         f32::from_bits(((n as i32).wrapping_add(127) as u32) << 23)
     }

@@ -152,6 +152,16 @@ pub(crate) trait Simd: Copy {
         self.mul(a, self.pow2i(n))
     }
 
+    /// `a * 2^n` where `k = n + ROUND_MAGIC` is what the magic-number rounding left
+    /// (`n` an integer in `-126..=127`), for normal `a` with a normal exact result: the
+    /// same value as [`Simd::ldexp_normal`], which the integer ISAs get by adding
+    /// `k`'s low bits to `a`'s exponent field (two integer operations).
+    #[inline(always)]
+    fn ldexp_magic(self, a: Self::V, k: Self::V) -> Self::V {
+        let magic = self.splat(crate::kernels::scalar::ROUND_MAGIC);
+        self.ldexp_normal(a, self.sub(k, magic))
+    }
+
     /// Whether every lane of `m` is set.
     #[inline(always)]
     fn all(self, m: Self::M) -> bool {

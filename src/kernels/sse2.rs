@@ -194,6 +194,15 @@ impl Simd for Sse2 {
         unsafe { _mm_rcp_ps(a) }
     }
     #[inline(always)]
+    fn ldexp_magic(self, a: __m128, k: __m128) -> __m128 {
+        // `k`'s bits are `0x4b40_0000 + n`, so shifted by 23 they are `n` in the
+        // exponent field.
+        unsafe {
+            let e = _mm_slli_epi32::<23>(_mm_castps_si128(k));
+            _mm_castsi128_ps(_mm_add_epi32(_mm_castps_si128(a), e))
+        }
+    }
+    #[inline(always)]
     fn pow2i(self, n: __m128) -> __m128 {
         unsafe {
             let e = _mm_add_epi32(_mm_cvttps_epi32(n), _mm_set1_epi32(127));

@@ -211,6 +211,33 @@ fn check<S: Simd>(s: S) {
             true,
         );
     }
+    // ldexp_magic: `k = n + ROUND_MAGIC`, normal `a`, normal exact result.
+    let magic = super::scalar::ROUND_MAGIC;
+    let ks: Vec<f32> = (-125..=126).map(|n| n as f32 + magic).collect();
+    let ms: Vec<f32> = [
+        0.5,
+        0.707_106_77,
+        1.0,
+        1.414_213_6,
+        1.999_999_9,
+        -1.25,
+        -0.75,
+    ]
+    .iter()
+    .copied()
+    .cycle()
+    .take(ks.len())
+    .collect();
+    for (m, k) in ms.chunks_exact(l).zip(ks.chunks_exact(l)) {
+        same(
+            "ldexp_magic",
+            s,
+            &[m, k],
+            |v| s.ldexp_magic(v[0], v[1]),
+            |a| a[0] * 2f32.powi((a[1] - magic) as i32),
+            true,
+        );
+    }
     assert_eq!(
         lanes(s, s.zero()).iter().map(|z| z.to_bits()).max(),
         Some(0)

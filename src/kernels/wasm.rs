@@ -170,6 +170,12 @@ impl Simd for Wasm128 {
         f32x4_sub(f32x4_add(a, m), m)
     }
     #[inline(always)]
+    fn ldexp_magic(self, a: v128, k: v128) -> v128 {
+        // `k`'s bits are `0x4b40_0000 + n`, so shifted by 23 they are `n` in the
+        // exponent field.
+        i32x4_add(a, i32x4_shl(k, 23))
+    }
+    #[inline(always)]
     fn pow2i(self, n: v128) -> v128 {
         let e = i32x4_add(i32x4_trunc_sat_f32x4(n), i32x4_splat(127));
         i32x4_shl(e, 23)
