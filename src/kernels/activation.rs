@@ -5,8 +5,8 @@
 
 use super::elementwise::{map3, Ptr, Splat};
 use super::math::{
-    self, all_within, clamp_keep_nan, div_pairs, exp_parts, fast_two_sum, horner, pow2_floor126,
-    two_sum, within, x_logistic, EXP_LO,
+    self, all_within, clamp_keep_nan, exp_parts, fast_two_sum, horner, pow2_floor126, two_sum,
+    within, x_logistic, EXP_LO,
 };
 use super::simd::{load_partial, store_partial, Simd};
 
@@ -149,36 +149,38 @@ pub(crate) fn exp_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
 /// `1 / (1 + e^-x)`.
 #[inline(always)]
 pub(crate) fn sigmoid_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
-    x_logistic::<S, false, FULL>(s, x, x, s.zero())
+    x_logistic::<S, false, FULL>(s, x, x, None)
 }
 
 /// `x / (1 + e^-x)`.
 #[inline(always)]
 pub(crate) fn swish_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
     let xn = if FULL { s.max(s.splat(EXP_LO), x) } else { x };
-    x_logistic::<S, true, FULL>(s, xn, x, s.zero())
+    x_logistic::<S, true, FULL>(s, xn, x, None)
 }
 
-/// `tanh x = sign(x) (1 - e) / (1 + e)` with `e = e^-2|x|` kept as a pair. Its argument
-/// is clamped to `[-20, 0]` anyway, so it has one form (and no range test).
+/// `tanh x = sign(x) (1 - e) / (1 + e)` with `e = e^-2|x| = (a + t) 2^n`, where
+/// `1 - e = (1 - a 2^n) - t 2^n` starts with an exact difference near `x = 0` (so the
+/// cancellation costs nothing) and `1 + e` alike. Its argument is clamped to
+/// `[-20, 0]`, where the short exponential is valid, so it has one form (and no range
+/// test).
 #[inline(always)]
 pub(crate) fn tanh_v<S: Simd>(s: S, x: S::V) -> S::V {
     let sign = s.splat(-0.0);
     let one = s.splat(1.0);
     // -2|x|, clamped where tanh has long rounded to ±1 (NaN stays NaN).
     let z = s.max(s.splat(-20.0), s.mul(s.or(x, sign), s.splat(2.0)));
-    let (a, t, n) = exp_parts::<S, false>(s, z, s.zero());
-    let (ph, pl) = fast_two_sum(s, a, t);
-    let sc = s.pow2i(n);
-    let eh = s.mul(ph, sc);
-    let el = s.mul(pl, sc);
-    let (uh, ul0) = fast_two_sum(s, one, s.neg(eh));
+    let (a, t, _, k) = math::exp_lean_parts::<S, false>(s, z, None);
+    let (mh, ml) = fast_two_sum(s, a, t);
+    let scale = s.ldexp_magic(one, k);
+    let eh = s.mul(mh, scale);
+    let el = s.mul(ml, scale);
+    let (uh, ue) = fast_two_sum(s, one, s.neg(eh));
     // 1 - e can be tiny with both halves alike (x near 0): renormalise.
-    let (uh, ul) = fast_two_sum(s, uh, s.sub(ul0, el));
-    let (dh, dl0) = fast_two_sum(s, one, eh);
-    let dl = s.add(dl0, el);
-    let q = div_pairs::<S, false>(s, uh, ul, dh, dl);
-    s.or(q, s.and(x, sign))
+    let (uh, ul) = fast_two_sum(s, uh, s.sub(ue, el));
+    let (dh, de) = fast_two_sum(s, one, eh);
+    let (q, c) = math::div_corrected(s, uh, ul, dh, s.add(de, el));
+    s.or(s.add(q, c), s.and(x, sign))
 }
 
 /// `x Φ(x)`, `Φ(x) = (1 + erf(x/√2)) / 2`. With `y = |x|`, `E = Φ(-y) = e^(-y²/2) R(y)`
@@ -250,7 +252,7 @@ pub(crate) fn gelu_tanh_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
     let vh = s.mul(xc, gh);
     let vl = s.mul_add_fast(xc, gl, s.mul_err(xc, gh));
     let xn = if FULL { s.max(s.splat(-20.0), x) } else { x };
-    x_logistic::<S, true, FULL>(s, xn, vh, vl)
+    x_logistic::<S, true, FULL>(s, xn, vh, Some(vl))
 }
 
 macro_rules! activation_kernels {

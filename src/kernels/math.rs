@@ -107,13 +107,19 @@ pub(crate) fn exp_parts<S: Simd, const FULL: bool>(s: S, zh: S::V, zl: S::V) -> 
     (a, t, n)
 }
 
-/// `e^x`, within 1 ulp (see `docs/accuracy.md`). Without `FULL`, `|x| <= 86` or NaN.
-///
-/// The lean sibling of [`exp_parts`] for a plain argument: the reduced argument is
-/// rounded once (`x - n*C1` exact, then `- n*C2`), and only the first sum of
-/// `1 + r + r^2 h(r)` is kept exact, so the result is rounded about once.
+/// `e^x` as `(a + t) * 2^n`, unrounded, for a plain argument: the lean sibling of
+/// [`exp_parts`]. The reduced argument is rounded once (`x - n*C1` exact, then
+/// `- n*C2`) and only the first sum of `1 + r + r^2 h(r)` is kept exact: relative error
+/// of `a + t` below about `2^-25`. `xl`, if given, is a low part of the argument
+/// (`|xl| <= ulp(x)`), taken in to first order. Also returns `k = n + ROUND_MAGIC` for
+/// [`Simd::ldexp_magic`]. With `FULL`, `x` is clamped to `[EXP_LO, EXP_HI]` (NaN stays
+/// NaN); without, `|x| <= 86` or NaN.
 #[inline(always)]
-pub(crate) fn exp<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
+pub(crate) fn exp_lean_parts<S: Simd, const FULL: bool>(
+    s: S,
+    x: S::V,
+    xl: Option<S::V>,
+) -> (S::V, S::V, S::V, S::V) {
     let one = s.splat(1.0);
     let x = if FULL {
         clamp_keep_nan(s, x, EXP_LO, EXP_HI)
@@ -129,21 +135,94 @@ pub(crate) fn exp<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
     let a = s.add(one, r);
     let e1 = s.add(s.sub(one, a), r);
     let t = s.mul_add_fast(s.mul(r, r), h, e1);
+    // e^(r + xl) ≈ e^r (1 + xl), with e^r = a + t (t is not small enough to leave out).
+    let t = match xl {
+        Some(xl) => s.mul_add_fast(xl, s.add(a, t), t),
+        None => t,
+    };
+    (a, t, n, k)
+}
+
+/// `m * 2^n` where `k = n + ROUND_MAGIC`: [`Simd::ldexp`] with `FULL`, else
+/// [`Simd::ldexp_magic`] (normal `m` and result).
+#[inline(always)]
+pub(crate) fn ldexp_nk<S: Simd, const FULL: bool>(s: S, m: S::V, n: S::V, k: S::V) -> S::V {
     if FULL {
-        s.ldexp(s.add(a, t), n)
+        s.ldexp(m, n)
     } else {
-        s.ldexp_magic(s.add(a, t), k)
+        s.ldexp_magic(m, k)
     }
 }
 
-/// [`Simd::ldexp`] with `FULL`, else [`Simd::ldexp_normal`] (the caller guarantees its
-/// conditions).
+/// `e^x`, within 1 ulp (see `docs/accuracy.md`). Without `FULL`, `|x| <= 86` or NaN.
 #[inline(always)]
-pub(crate) fn ldexp<S: Simd, const FULL: bool>(s: S, a: S::V, n: S::V) -> S::V {
-    if FULL {
-        s.ldexp(a, n)
+pub(crate) fn exp<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
+    let (a, t, n, k) = exp_lean_parts::<S, FULL>(s, x, None);
+    ldexp_nk::<S, FULL>(s, s.add(a, t), n, k)
+}
+
+/// `(nh + nl) / (dh + dl)` as the rounded quotient `q = nh / dh` and a correction
+/// `c` from the exact remainder, `q + c` within about half an ulp plus `2^-40`
+/// relative, for `dh` in `[1, 2]`, `|dl| <= ulp(dh)`, `|nl| <= ulp(nh)`.
+#[inline(always)]
+pub(crate) fn div_corrected<S: Simd>(s: S, nh: S::V, nl: S::V, dh: S::V, dl: S::V) -> (S::V, S::V) {
+    let q = s.div(nh, dh);
+    let rem = s.mul_add_fast(s.neg(q), dl, s.add(residual(s, q, dh, nh), nl));
+    (q, s.mul(rem, s.recip_approx(dh)))
+}
+
+/// `x * σ(v)` for `v = vh + vl` (`|vl| <= ulp(vh)`, or `vl` absent); `σ(v)` alone when
+/// `MUL` is false (then `x` is ignored). `x` must be at least `EXP_LO`; `+∞` is fine.
+///
+/// With `e = e^-|v| = m 2^n`: `σ(v) = 1 / (1 + e)` for `v >= 0` and `m / (1 + e)`
+/// below, scaled by `2^n` after the division (so tiny results are rounded about once).
+/// The numerator and `1 + e` are kept as pairs, and the rounded quotient is corrected
+/// once with the exact remainder. Without `FULL`, `|vh| <= 86` and `|x| <= 86`, or NaN.
+#[inline(always)]
+pub(crate) fn x_logistic<S: Simd, const MUL: bool, const FULL: bool>(
+    s: S,
+    x: S::V,
+    vh: S::V,
+    vl: Option<S::V>,
+) -> S::V {
+    let sign = s.splat(-0.0);
+    let one = s.splat(1.0);
+    let zero = s.zero();
+    let zh = s.or(vh, sign);
+    // z = -|v|: flip vl wherever vh was positive.
+    // (A match, not `Option::map`: a closure would not inherit the target features.)
+    let zl = match vl {
+        Some(vl) => Some(s.xor(vl, s.xor(s.and(vh, sign), sign))),
+        None => None,
+    };
+    let (a, t, n, k) = exp_lean_parts::<S, FULL>(s, zh, zl);
+    let (mh, ml) = fast_two_sum(s, a, t);
+    let e = ldexp_nk::<S, FULL>(s, mh, n, k);
+    // 1 + e, as a pair.
+    let (dh, dl) = fast_two_sum(s, one, e);
+    let neg = s.lt(vh, zero);
+    let ph = s.select(neg, mh, one);
+    let pl = s.select(neg, ml, zero);
+    let (nh, nl) = if MUL {
+        let nh = s.mul(x, ph);
+        (nh, s.mul_add_fast(x, pl, s.mul_err(x, ph)))
     } else {
-        s.ldexp_normal(a, n)
+        (ph, pl)
+    };
+    let (q, corr) = div_corrected(s, nh, nl, dh, dl);
+    // An infinite x gives an infinite quotient and a NaN correction.
+    let q = if MUL {
+        s.select(s.is_nan(corr), q, s.add(q, corr))
+    } else {
+        s.add(q, corr)
+    };
+    let q = s.select(neg, ldexp_nk::<S, FULL>(s, q, n, k), q);
+    if MUL {
+        // The sign of x σ(v) is the sign of x, zeros included (the correction can turn
+        // -0 into +0).
+        s.or(q, s.and(x, sign))
+    } else {
+        q
     }
 }
 
@@ -168,86 +247,5 @@ pub(crate) fn pow2_floor126<S: Simd, const FULL: bool>(s: S, n: S::V) -> S::V {
         s.pow2i(s.max(n, s.splat(-126.0)))
     } else {
         s.pow2i(n)
-    }
-}
-
-/// `1 / d` from the hardware estimate and one Newton step: about `2^-22` relative from a
-/// 12-bit estimate, `2^-15` from an 8-bit one. [`div_pairs`] only needs it to make its
-/// first quotient good to a few hundred ulps: the exact remainder corrects the rest.
-#[inline(always)]
-pub(crate) fn recip<S: Simd>(s: S, d: S::V) -> S::V {
-    let r = s.recip_approx(d);
-    let e = s.mul_add_fast(s.neg(d), r, s.splat(1.0));
-    s.mul_add_fast(r, e, r)
-}
-
-/// `(nh + nl) / (dh + dl)` rounded (error about half an ulp plus `2^-40` relative), for
-/// `dh` in `[1, 2]`, `|dl| < 2^-20`, `|nl| <= ulp(nh)` (or `nh == 0`). With `INF`, an
-/// infinite `nh` gives the infinite quotient; NaN gives NaN.
-#[inline(always)]
-pub(crate) fn div_pairs<S: Simd, const INF: bool>(
-    s: S,
-    nh: S::V,
-    nl: S::V,
-    dh: S::V,
-    dl: S::V,
-) -> S::V {
-    let inv = recip(s, dh);
-    let q = s.mul(nh, inv);
-    let rem = residual(s, q, dh, nh);
-    let rem = s.mul_add_fast(s.neg(q), dl, s.add(rem, nl));
-    let corr = s.mul(rem, inv);
-    if INF {
-        s.select(s.is_nan(corr), q, s.add(q, corr))
-    } else {
-        s.add(q, corr)
-    }
-}
-
-/// `x * σ(v)` for `v = vh + vl` (`|vl| <= ulp(vh)`); `σ(v)` alone when `MUL` is false
-/// (then `x` is ignored). `x` must be at least `EXP_LO`; `+∞` is fine.
-///
-/// With `e = e^-|v| = (a + t) 2^n`: `σ(v) = 1 / (1 + e)` for `v >= 0` and `e / (1 + e)`
-/// below, where the numerator's `2^n` is applied after the division so that tiny results
-/// are rounded once. Without `FULL`, `|vh| <= 86` and `|x| <= 86`, or NaN.
-#[inline(always)]
-pub(crate) fn x_logistic<S: Simd, const MUL: bool, const FULL: bool>(
-    s: S,
-    x: S::V,
-    vh: S::V,
-    vl: S::V,
-) -> S::V {
-    let sign = s.splat(-0.0);
-    let one = s.splat(1.0);
-    let zero = s.zero();
-    let vsign = s.and(vh, sign);
-    let zh = s.or(vh, sign);
-    let zl = s.xor(vl, s.xor(vsign, sign));
-    let (a, t, n) = exp_parts::<S, FULL>(s, zh, zl);
-    // 1 + e, as a pair.
-    let (ph, pl) = fast_two_sum(s, a, t);
-    let sc = pow2_floor126::<S, FULL>(s, n);
-    let eh = s.mul(ph, sc);
-    let el = s.mul(pl, sc);
-    let (dh, dl0) = fast_two_sum(s, one, eh);
-    let dl = s.add(dl0, el);
-    // Numerator mantissa and its scale.
-    let neg = s.lt(vh, zero);
-    let ma = s.select(neg, a, one);
-    let mt = s.select(neg, t, zero);
-    let ns = s.select(neg, n, zero);
-    let (nh, nl) = if MUL {
-        let nh = s.mul(x, ma);
-        (nh, s.mul_add_fast(x, mt, s.mul_err(x, ma)))
-    } else {
-        (ma, mt)
-    };
-    let q = ldexp::<S, FULL>(s, div_pairs::<S, MUL>(s, nh, nl, dh, dl), ns);
-    if MUL {
-        // The sign of x σ(v) is the sign of x, zeros included (the correction added
-        // in `div_pairs` can turn -0 into +0).
-        s.or(q, s.and(x, sign))
-    } else {
-        q
     }
 }
