@@ -5,9 +5,10 @@
 
 use super::elementwise::{map3, Ptr, Splat};
 use super::math::{
-    self, all_within, clamp_keep_nan, exp_parts, fast_two_sum, horner, pow2_floor126, two_sum,
-    within, x_logistic, EXP_LO,
+    self, all_within, clamp_keep_nan, fast_two_sum, horner, pow2_floor126, two_sum, within,
+    x_logistic, EXP_LO,
 };
+use super::scalar::ROUND_MAGIC;
 use super::simd::{load_partial, store_partial, Simd};
 
 /// `2 sqrt(2/π) = C1H + C1L` and `2 sqrt(2/π) * 0.044715 = C2H + C2L` (the tanh-GELU
@@ -170,7 +171,7 @@ pub(crate) fn tanh_v<S: Simd>(s: S, x: S::V) -> S::V {
     let one = s.splat(1.0);
     // -2|x|, clamped where tanh has long rounded to ±1 (NaN stays NaN).
     let z = s.max(s.splat(-20.0), s.mul(s.or(x, sign), s.splat(2.0)));
-    let (a, t, _, k) = math::exp_lean_parts::<S, false>(s, z, None);
+    let (a, t, _, k) = math::exp_parts::<S, false>(s, z, None);
     let (mh, ml) = fast_two_sum(s, a, t);
     let scale = s.ldexp_magic(one, k);
     let eh = s.mul(mh, scale);
@@ -199,7 +200,11 @@ pub(crate) fn gelu_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
     // -y²/2 exactly, as a pair.
     let wh = s.mul(y, y);
     let wl = s.mul_err(y, y);
-    let (a, et, n) = exp_parts::<S, FULL>(s, s.mul(wh, s.splat(-0.5)), s.mul(wl, s.splat(-0.5)));
+    let (a, et, n, k) = math::exp_parts::<S, FULL>(
+        s,
+        s.mul(wh, s.splat(-0.5)),
+        Some(s.mul(wl, s.splat(-0.5))),
+    );
     // t = 1 / (1 + y/2) as a pair (th, tl).
     let hy = s.mul(y, half);
     let d = s.add(one, hy);
@@ -214,7 +219,11 @@ pub(crate) fn gelu_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
     let eh = s.mul(rh, a);
     let el = s.add(s.mul_err(rh, a), s.mul_add_fast(rl, a, s.mul(rh, et)));
     // x >= 0: Φ = 1 - E 2^n.
-    let sc = pow2_floor126::<S, FULL>(s, n);
+    let sc = if FULL {
+        pow2_floor126::<S, FULL>(s, n)
+    } else {
+        s.ldexp_magic(one, k)
+    };
     let e1 = s.mul(eh, sc);
     let (fh, fl0) = fast_two_sum(s, one, s.neg(e1));
     let fl = s.mul_add_fast(s.neg(el), sc, fl0);
@@ -227,7 +236,8 @@ pub(crate) fn gelu_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
         let g = s.ldexp(s.mul_add_fast(xn, fh, s.mul(xn, fl)), ns);
         s.select(s.eq(x, s.splat(f32::INFINITY)), x, g)
     } else {
-        s.ldexp_normal(s.mul_add_fast(x, fh, s.mul(x, fl)), ns)
+        let ks = s.select(neg, k, s.splat(ROUND_MAGIC));
+        s.ldexp_magic(s.mul_add_fast(x, fh, s.mul(x, fl)), ks)
     }
 }
 

@@ -1,12 +1,12 @@
 //! Building blocks of the transcendental kernels, written once over [`Simd`]:
-//! error-free transformations on (hi, lo) pairs of f32, an `exp` core that returns its
-//! result unrounded (as `(a + t) * 2^n`), a division of pairs, and the logistic core
-//! shared by sigmoid, swish and gelu_tanh.
+//! error-free transformations on (hi, lo) pairs of f32, one `exp` core that returns its
+//! result unrounded (as `(a + t) * 2^n`), a corrected division of pairs, and the
+//! logistic core shared by sigmoid, swish and gelu_tanh.
 //!
 //! Accuracy comes from keeping the few operations where rounding errors would add up in
-//! pair arithmetic; polynomials are evaluated with [`Simd::mul_add_fast`] (fused or not),
-//! and every error bound was checked over all 2^32 inputs for both variants (see
-//! `examples/accuracy.rs` and `docs/accuracy.md`).
+//! pair arithmetic, and no more (each pair costs speed); polynomials are evaluated with
+//! [`Simd::mul_add_fast`] (fused or not), and every error bound was checked over all
+//! 2^32 inputs for both variants (see `examples/accuracy.rs` and `docs/accuracy.md`).
 
 use super::scalar::ROUND_MAGIC;
 use super::simd::Simd;
@@ -77,45 +77,17 @@ pub(crate) fn clamp_keep_nan<S: Simd>(s: S, x: S::V, lo: f32, hi: f32) -> S::V {
     s.max(s.splat(lo), x)
 }
 
-/// `e^(zh + zl)` as `(a + t) * 2^n`, unrounded: `a` in `[0.70, 1.42]`, `|t| < 0.07`, `n`
-/// an integer-valued float in `-217..=128`. With `FULL`, `zh` is clamped to
-/// `[EXP_LO, EXP_HI]` (NaN stays NaN); without, the caller guarantees `|zh| <= 86`
-/// (so `|n| <= 125`) or NaN. `|zl|` must be at most about `2^-16`.
+/// `e^(x + xl)` as `(a + t) * 2^n`, unrounded: `a` in `[0.70, 1.42]`, `|t| < 0.07`,
+/// `n` an integer-valued float in `-217..=128`, and `k = n + ROUND_MAGIC` for
+/// [`Simd::ldexp_magic`]. `xl`, if given, is a low part of the argument (`|xl|` at most
+/// about `2^-16`), taken in as `e^r (1 + xl)`. With `FULL`, `x` is clamped to
+/// `[EXP_LO, EXP_HI]` (NaN stays NaN); without, `|x| <= 86` (so `|n| <= 125`) or NaN.
 ///
-/// Range reduction `z = n ln2 + r` in three parts (exact `z - n*C1`, then the small
-/// corrections renormalised by Fast2Sum), `e^r = 1 + r + r^2 h(r)` with the first sum
-/// kept exact. Relative error of `a + t`: below `2^-27`.
+/// Range reduction `x = n ln2 + r` with `ln2 = C1 + C2` (`x - n*C1` exact, then rounded
+/// once by `- n*C2`), `e^r = 1 + r + r^2 h(r)` with only the first sum kept exact.
+/// Relative error of `a + t`: below about `2^-25`, which every caller's bound absorbs.
 #[inline(always)]
-pub(crate) fn exp_parts<S: Simd, const FULL: bool>(s: S, zh: S::V, zl: S::V) -> (S::V, S::V, S::V) {
-    let one = s.splat(1.0);
-    let zh = if FULL {
-        clamp_keep_nan(s, zh, EXP_LO, EXP_HI)
-    } else {
-        zh
-    };
-    let magic = s.splat(ROUND_MAGIC);
-    let n = s.sub(s.mul_add_fast(zh, s.splat(LOG2E), magic), magic);
-    let r_hi = s.mul_add_fast(n, s.splat(-LN2_C1), zh);
-    let m = s.mul_add_fast(n, s.splat(-LN2_C2), zl);
-    let (r, rl) = fast_two_sum(s, r_hi, m);
-    let h = horner(s, r, &EXP_H);
-    let r2 = s.mul(r, r);
-    let a = s.add(one, r);
-    let e1 = s.add(s.sub(one, a), r);
-    // e^(r + rl) ≈ e^r + rl (1 + r)
-    let t = s.add(e1, s.mul_add_fast(r2, h, s.mul_add_fast(rl, r, rl)));
-    (a, t, n)
-}
-
-/// `e^x` as `(a + t) * 2^n`, unrounded, for a plain argument: the lean sibling of
-/// [`exp_parts`]. The reduced argument is rounded once (`x - n*C1` exact, then
-/// `- n*C2`) and only the first sum of `1 + r + r^2 h(r)` is kept exact: relative error
-/// of `a + t` below about `2^-25`. `xl`, if given, is a low part of the argument
-/// (`|xl| <= ulp(x)`), taken in to first order. Also returns `k = n + ROUND_MAGIC` for
-/// [`Simd::ldexp_magic`]. With `FULL`, `x` is clamped to `[EXP_LO, EXP_HI]` (NaN stays
-/// NaN); without, `|x| <= 86` or NaN.
-#[inline(always)]
-pub(crate) fn exp_lean_parts<S: Simd, const FULL: bool>(
+pub(crate) fn exp_parts<S: Simd, const FULL: bool>(
     s: S,
     x: S::V,
     xl: Option<S::V>,
@@ -157,7 +129,7 @@ pub(crate) fn ldexp_nk<S: Simd, const FULL: bool>(s: S, m: S::V, n: S::V, k: S::
 /// `e^x`, within 1 ulp (see `docs/accuracy.md`). Without `FULL`, `|x| <= 86` or NaN.
 #[inline(always)]
 pub(crate) fn exp<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
-    let (a, t, n, k) = exp_lean_parts::<S, FULL>(s, x, None);
+    let (a, t, n, k) = exp_parts::<S, FULL>(s, x, None);
     ldexp_nk::<S, FULL>(s, s.add(a, t), n, k)
 }
 
@@ -195,7 +167,7 @@ pub(crate) fn x_logistic<S: Simd, const MUL: bool, const FULL: bool>(
         Some(vl) => Some(s.xor(vl, s.xor(s.and(vh, sign), sign))),
         None => None,
     };
-    let (a, t, n, k) = exp_lean_parts::<S, FULL>(s, zh, zl);
+    let (a, t, n, k) = exp_parts::<S, FULL>(s, zh, zl);
     let (mh, ml) = fast_two_sum(s, a, t);
     let e = ldexp_nk::<S, FULL>(s, mh, n, k);
     // 1 + e, as a pair.
