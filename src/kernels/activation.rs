@@ -210,11 +210,8 @@ pub(crate) fn gelu_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
     // -y²/2 exactly, as a pair.
     let wh = s.mul(y, y);
     let wl = s.mul_err(y, y);
-    let (a, et, n, k) = math::exp_parts::<S, FULL>(
-        s,
-        s.mul(wh, s.splat(-0.5)),
-        Some(s.mul(wl, s.splat(-0.5))),
-    );
+    let (a, et, n, k) =
+        math::exp_parts::<S, FULL>(s, s.mul(wh, s.splat(-0.5)), Some(s.mul(wl, s.splat(-0.5))));
     // t = 1 / (1 + y/2) as a pair (th, tl).
     let hy = s.mul(y, half);
     let d = s.add(one, hy);

@@ -162,7 +162,9 @@ pub(crate) fn x_logistic<S: Simd, const MUL: bool, const FULL: bool>(
     let zero = s.zero();
     let zh = s.or(vh, sign);
     // z = -|v|: flip vl wherever vh was positive.
-    // (A match, not `Option::map`: a closure would not inherit the target features.)
+    // A match, not `Option::map`: a closure would not inherit the target features (and
+    // would call every intrinsic out of line: AVX-512 gelu_tanh 0.75 -> 4.8 ns/el).
+    #[allow(clippy::manual_map)]
     let zl = match vl {
         Some(vl) => Some(s.xor(vl, s.xor(s.and(vh, sign), sign))),
         None => None,
