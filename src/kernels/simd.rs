@@ -126,9 +126,10 @@ pub(crate) trait Simd: Copy {
     }
     /// An approximation of `1 / a` with relative error below `2^-8` for normal `a`
     /// (hardware reciprocal estimates such as `rcpps` or NEON's `vrecpe`; by default the
-    /// correctly rounded quotient). Kernels refine it with a Newton step and an exact
-    /// remainder, so by analysis an 8-bit estimate is enough; the 12-bit (SSE2, AVX2) and
-    /// 14-bit (AVX-512) estimates were checked over all inputs.
+    /// correctly rounded quotient). Kernels only scale a small correction by it (the
+    /// exact remainder of a rounded division, `math::div_corrected`), so an 8-bit
+    /// estimate is enough by analysis; the 12-bit (SSE2, AVX2; Intel and AMD differ)
+    /// and 14-bit (AVX-512) estimates were checked over all inputs.
     #[inline(always)]
     fn recip_approx(self, a: Self::V) -> Self::V {
         self.div(self.splat(1.0), a)
