@@ -170,11 +170,11 @@ pub(crate) fn swish_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
     x_logistic::<S, true, FULL>(s, xn, x, None)
 }
 
-/// `tanh x = sign(x) (1 - e) / (1 + e)` with `e = e^-2|x| = (a + t) 2^n`, where
-/// `1 - e = (1 - a 2^n) - t 2^n` starts with an exact difference near `x = 0` (so the
-/// cancellation costs nothing) and `1 + e` alike. Its argument is clamped to
-/// `[-20, 0]`, where the short exponential is valid, so it has one form (and no range
-/// test).
+/// `tanh x = sign(x) (1 - e) / (1 + e)` with `e = e^-2|x|` as a pair scaled by `2^n`;
+/// `1 - e` and `1 + e` by Fast2Sum, `1 - e` renormalised (near `x = 0` both of its
+/// halves are alike, and the cancellation then costs nothing), then the corrected
+/// division. Its argument is clamped to `[-20, 0]`, where the short exponential is
+/// valid, so it has one form (and no range test).
 #[inline(always)]
 pub(crate) fn tanh_v<S: Simd>(s: S, x: S::V) -> S::V {
     let sign = s.splat(-0.0);
