@@ -92,24 +92,8 @@ unsafe fn map_activation<S: Simd>(
         // per iteration for the 4- and 8-lane backends, four for AVX-512 and its 32
         // registers (AVX2 exp 0.293 -> 0.278 ns/el with two; AVX-512 sigmoid 0.414 ->
         // 0.444 with two instead of four; SSE2 unchanged; NEON and WASM not timed).
-        while S::LANES > 1 && S::LANES < 16 && i + 2 * l <= n {
-            let r0 = pick(s, s.load(a.add(i)), limit, &short, &full);
-            let r1 = pick(s, s.load(a.add(i + l)), limit, &short, &full);
-            s.store(out.add(i), r0);
-            s.store(out.add(i + l), r1);
-            i += 2 * l;
-        }
-        while i + 4 * l <= n {
-            if S::LANES > 1 {
-                let r0 = pick(s, s.load(a.add(i)), limit, &short, &full);
-                let r1 = pick(s, s.load(a.add(i + l)), limit, &short, &full);
-                let r2 = pick(s, s.load(a.add(i + 2 * l)), limit, &short, &full);
-                let r3 = pick(s, s.load(a.add(i + 3 * l)), limit, &short, &full);
-                s.store(out.add(i), r0);
-                s.store(out.add(i + l), r1);
-                s.store(out.add(i + 2 * l), r2);
-                s.store(out.add(i + 3 * l), r3);
-            } else {
+        if S::LANES == 1 {
+            while i + 4 * l <= n {
                 // One test per group, so that four scalar bodies can run interleaved.
                 let mut x = [s.zero(); 4];
                 for (k, v) in x.iter_mut().enumerate() {
@@ -126,8 +110,28 @@ unsafe fn map_activation<S: Simd>(
                 for (k, v) in x.iter().enumerate() {
                     s.store(out.add(i + k * l), *v);
                 }
+                i += 4 * l;
             }
-            i += 4 * l;
+        } else if S::LANES >= 16 {
+            while i + 4 * l <= n {
+                let r0 = pick(s, s.load(a.add(i)), limit, &short, &full);
+                let r1 = pick(s, s.load(a.add(i + l)), limit, &short, &full);
+                let r2 = pick(s, s.load(a.add(i + 2 * l)), limit, &short, &full);
+                let r3 = pick(s, s.load(a.add(i + 3 * l)), limit, &short, &full);
+                s.store(out.add(i), r0);
+                s.store(out.add(i + l), r1);
+                s.store(out.add(i + 2 * l), r2);
+                s.store(out.add(i + 3 * l), r3);
+                i += 4 * l;
+            }
+        } else {
+            while i + 2 * l <= n {
+                let r0 = pick(s, s.load(a.add(i)), limit, &short, &full);
+                let r1 = pick(s, s.load(a.add(i + l)), limit, &short, &full);
+                s.store(out.add(i), r0);
+                s.store(out.add(i + l), r1);
+                i += 2 * l;
+            }
         }
         while i + l <= n {
             s.store(out.add(i), pick(s, s.load(a.add(i)), limit, &short, &full));
@@ -227,7 +231,7 @@ pub(crate) fn gelu_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
     let el = s.add(s.mul_err(rh, a), s.mul_add_fast(rl, a, s.mul(rh, et)));
     // x >= 0: Φ = 1 - E 2^n.
     let sc = if FULL {
-        pow2_floor126::<S, FULL>(s, n)
+        pow2_floor126(s, n)
     } else {
         s.ldexp_magic(one, k)
     };

@@ -170,9 +170,10 @@ impl Simd for Avx512 {
         unsafe { _mm512_scalef_ps(a, n) }
     }
     #[inline(always)]
-    fn ldexp_normal(self, a: __m512, n: __m512) -> __m512 {
-        // SAFETY: the token proves AVX-512F; one instruction beats the default's three.
-        unsafe { _mm512_scalef_ps(a, n) }
+    fn ldexp_magic(self, a: __m512, k: __m512) -> __m512 {
+        // SAFETY: the token proves AVX-512F; register-only operations. Measured faster
+        // here than adding to the exponent field.
+        unsafe { _mm512_scalef_ps(a, _mm512_sub_ps(k, _mm512_set1_ps(ROUND_MAGIC))) }
     }
     #[inline(always)]
     fn recip_approx(self, a: __m512) -> __m512 {

@@ -214,12 +214,8 @@ pub(crate) fn all_within<S: Simd>(s: S, x: S::V, limit: f32) -> bool {
 }
 
 /// `2^max(n, -126)` for `n` in `-217..=0`: the exact scale for terms that only matter
-/// next to 1 (below `2^-126` their size is irrelevant). Without `FULL`, `n >= -126`.
+/// next to 1 (below `2^-126` their size is irrelevant).
 #[inline(always)]
-pub(crate) fn pow2_floor126<S: Simd, const FULL: bool>(s: S, n: S::V) -> S::V {
-    if FULL {
-        s.pow2i(s.max(n, s.splat(-126.0)))
-    } else {
-        s.pow2i(n)
-    }
+pub(crate) fn pow2_floor126<S: Simd>(s: S, n: S::V) -> S::V {
+    s.pow2i(s.max(n, s.splat(-126.0)))
 }

@@ -145,22 +145,15 @@ pub(crate) trait Simd: Copy {
         self.mul(self.mul(a, self.pow2i(n1)), self.pow2i(n2))
     }
 
-    /// `a * 2^n` for lanes where `n` is an integer in `-126..=127` and the exact result
-    /// is normal or overflows: one multiply by an exact power of two, so rounded once.
-    /// The fast form of [`Simd::ldexp`] for arguments known to be in range.
-    #[inline(always)]
-    fn ldexp_normal(self, a: Self::V, n: Self::V) -> Self::V {
-        self.mul(a, self.pow2i(n))
-    }
-
     /// `a * 2^n` where `k = n + ROUND_MAGIC` is what the magic-number rounding left
     /// (`n` an integer in `-126..=127`), for normal `a` with a normal exact result: the
-    /// same value as [`Simd::ldexp_normal`], which the integer ISAs get by adding
-    /// `k`'s low bits to `a`'s exponent field (two integer operations).
+    /// fast form of [`Simd::ldexp`] for arguments known to be in range. By default one
+    /// multiply by an exact power of two; the integer ISAs add `k`'s low bits to `a`'s
+    /// exponent field (two integer operations), AVX-512 uses `vscalefps`.
     #[inline(always)]
     fn ldexp_magic(self, a: Self::V, k: Self::V) -> Self::V {
         let magic = self.splat(crate::kernels::scalar::ROUND_MAGIC);
-        self.ldexp_normal(a, self.sub(k, magic))
+        self.mul(a, self.pow2i(self.sub(k, magic)))
     }
 
     /// Whether every lane of `m` is set.
