@@ -5,7 +5,9 @@ use crate::kernels::{self, Kernels};
 use crate::UnsupportedBackend;
 use std::cell::Cell;
 use std::fmt;
+use std::ptr;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::OnceLock;
 
 /// An instruction set trueno has kernels for.
@@ -176,13 +178,32 @@ thread_local! {
     static OVERRIDE: Cell<Option<(Backend, &'static Kernels)>> = const { Cell::new(None) };
 }
 
+/// The process default's table once [`process_default`] has run (null before): the
+/// fast path of [`kernels`] reads it without the thread-local and the `OnceLock`.
+static DEFAULT_TABLE: AtomicPtr<Kernels> = AtomicPtr::new(ptr::null_mut());
+/// Set (for good) before any thread installs an override: while it is clear, no thread
+/// has one, and the process default is every thread's table.
+static OVERRIDES_USED: AtomicBool = AtomicBool::new(false);
+
 fn active() -> (Backend, &'static Kernels) {
-    OVERRIDE.with(Cell::get).unwrap_or_else(process_default)
+    OVERRIDE.with(Cell::get).unwrap_or_else(|| {
+        let (backend, table) = process_default();
+        DEFAULT_TABLE.store(ptr::from_ref(table).cast_mut(), Ordering::Release);
+        (backend, table)
+    })
 }
 
 /// The kernel table every `simd_*` call on this thread uses.
 #[inline]
 pub(crate) fn kernels() -> &'static Kernels {
+    // A thread sets `OVERRIDES_USED` before its own override, so it reads it set then.
+    if !OVERRIDES_USED.load(Ordering::Relaxed) {
+        let table = DEFAULT_TABLE.load(Ordering::Acquire);
+        if !table.is_null() {
+            // SAFETY: only ever set from a `&'static Kernels` (never written through).
+            return unsafe { &*table };
+        }
+    }
     active().1
 }
 
@@ -213,6 +234,7 @@ pub fn with_backend<R>(backend: Backend, f: impl FnOnce() -> R) -> Result<R, Uns
             OVERRIDE.with(|o| o.set(self.0));
         }
     }
+    OVERRIDES_USED.store(true, Ordering::Relaxed);
     let _restore = Restore(OVERRIDE.with(|o| o.replace(Some((backend, table)))));
     Ok(f())
 }

@@ -66,6 +66,33 @@ proptest! {
     }
 
     #[test]
+    fn sums_follow_the_canonical_order(
+        (a, b) in (0usize..2600).prop_flat_map(|n| (
+            prop::collection::vec(any_f32(), n),
+            prop::collection::vec(any_f32(), n),
+        )),
+    ) {
+        // The contiguous path (one block, or the state over blocks) and the strided one
+        // (logical-order chunks) against the plain model of the order.
+        let products: Vec<f32> = a.iter().zip(&b).map(|(x, y)| x * y).collect();
+        let abs: Vec<f32> = a.iter().map(|x| x.abs()).collect();
+        let want = (common::canonical_sum(&a), common::canonical_sum(&products), common::canonical_sum(&abs));
+        let interleaved: Vec<f32> = a.iter().flat_map(|&x| [x, 7.0]).collect();
+        let strided = ArrayView1::from(&interleaved[..]).slice_move(ndarray::s![..;2]);
+        let (a, b) = (ArrayView1::from(&a[..]), ArrayView1::from(&b[..]));
+        for backend in available_backends() {
+            with_backend(backend, || {
+                prop_assert!(same(a.simd_sum(), want.0), "{backend} sum");
+                prop_assert!(same(strided.simd_sum(), want.0), "{backend} strided sum");
+                prop_assert!(same(a.simd_dot(&b), want.1), "{backend} dot");
+                prop_assert!(same(strided.simd_dot(&b), want.1), "{backend} strided dot");
+                prop_assert!(same(a.simd_norm_l1(), want.2), "{backend} norm_l1");
+                Ok(())
+            }).unwrap()?;
+        }
+    }
+
+    #[test]
     fn argmax_matches_ndarray_stats(v in prop::collection::vec(-50i32..50, 1..400)) {
         use ndarray_stats::QuantileExt;
         let a = Array1::from_iter(v.iter().map(|&x| x as f32 * 0.5));

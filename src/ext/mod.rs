@@ -627,26 +627,32 @@ impl<D: Dimension> TruenoExt for ArrayRef<f32, D> {
     fn simd_sum(&self) -> f32 {
         let k = kernels();
         // SAFETY (closure): the slices are valid and of equal length.
-        reduce([self.view()], |[x], acc| unsafe {
-            (k.sum)(x.as_ptr(), x.len(), acc)
-        })
+        reduce(
+            [self.view()],
+            |[x], acc| unsafe { (k.sum)(x.as_ptr(), x.len(), acc) },
+            |[x]| unsafe { (k.sum_block)(x.as_ptr(), x.len()) },
+        )
     }
 
     fn simd_dot<S2: Data<Elem = f32>>(&self, b: &ArrayBase<S2, D>) -> f32 {
         assert_same_shape("simd_dot", self.shape(), b.shape());
         let k = kernels();
         // SAFETY (closure): the slices are valid and of equal length.
-        reduce([self.view(), b.view()], |[x, y], acc| unsafe {
-            (k.dot)(x.as_ptr(), y.as_ptr(), x.len(), acc)
-        })
+        reduce(
+            [self.view(), b.view()],
+            |[x, y], acc| unsafe { (k.dot)(x.as_ptr(), y.as_ptr(), x.len(), acc) },
+            |[x, y]| unsafe { (k.dot_block)(x.as_ptr(), y.as_ptr(), x.len()) },
+        )
     }
 
     fn simd_norm_l1(&self) -> f32 {
         let k = kernels();
         // SAFETY (closure): the slices are valid and of equal length.
-        reduce([self.view()], |[x], acc| unsafe {
-            (k.norm_l1)(x.as_ptr(), x.len(), acc)
-        })
+        reduce(
+            [self.view()],
+            |[x], acc| unsafe { (k.norm_l1)(x.as_ptr(), x.len(), acc) },
+            |[x]| unsafe { (k.norm_l1_block)(x.as_ptr(), x.len()) },
+        )
     }
 
     fn simd_norm_l2(&self) -> f32 {

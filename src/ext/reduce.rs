@@ -2,7 +2,7 @@
 //! ndarray-stats semantics, and the overflow-safe L2 norm.
 
 use crate::backend::kernels;
-use crate::kernels::reduce::ARG_BLOCK;
+use crate::kernels::reduce::{ARG_BLOCK, BLOCK};
 use crate::kernels::{Extreme, Partials};
 use crate::layout::for_each_logical_chunk;
 use crate::parallel;
@@ -10,11 +10,13 @@ use crate::MinMaxError;
 use ndarray::{ArrayRef, ArrayView, Dimension};
 
 /// Sums a reduction over `views` in the canonical order: over memory order when they
-/// share a contiguous layout (split over threads with the `parallel` feature), else in
-/// logical-order chunks. `feed` adds the terms of equal-length slices to the state.
+/// share a contiguous layout (one block at most through `block`, larger ones split over
+/// threads with the `parallel` feature), else in logical-order chunks. `feed` adds the
+/// terms of equal-length slices to the state; `block` totals at most [`BLOCK`] of them.
 pub(super) fn reduce<D: Dimension, const K: usize>(
     views: [ArrayView<'_, f32, D>; K],
     feed: impl Fn([&[f32]; K], &mut Partials) + Sync,
+    block: impl Fn([&[f32]; K]) -> f32,
 ) -> f32 {
     let same_strides = views.iter().all(|v| v.strides() == views[0].strides());
     let slices: Option<[&[f32]; K]> = if same_strides {
@@ -27,18 +29,33 @@ pub(super) fn reduce<D: Dimension, const K: usize>(
         None
     };
     match slices {
+        Some(s) if s[0].len() <= BLOCK => block(s),
+        _ => reduce_large(&views, slices, &feed),
+    }
+}
+
+/// [`reduce`] past one block, or over a non-contiguous layout. Kept out of line: its
+/// state is large, and a frame holding it costs the short case stack probes.
+#[inline(never)]
+fn reduce_large<D: Dimension, const K: usize>(
+    views: &[ArrayView<'_, f32, D>; K],
+    slices: Option<[&[f32]; K]>,
+    feed: &(impl Fn([&[f32]; K], &mut Partials) + Sync),
+) -> f32 {
+    match slices {
         Some(s) => parallel::pairwise_total(s[0].len(), &|start, n, acc| {
             feed(core::array::from_fn(|k| &s[k][start..start + n]), acc)
         }),
         None => {
             let mut acc = Partials::default();
-            for_each_logical_chunk(views, |chunk| feed(chunk, &mut acc));
+            for_each_logical_chunk(views.clone(), |chunk| feed(chunk, &mut acc));
             acc.total()
         }
     }
 }
 
 /// The extreme of `data` with NaN reported apart, split over threads when large.
+#[inline]
 pub(super) fn extreme_of(
     data: &[f32],
     kernel: unsafe fn(*const f32, usize) -> Extreme,
@@ -92,14 +109,21 @@ pub(super) fn extreme_value<D: Dimension>(
     a: &ArrayRef<f32, D>,
     which: Which,
 ) -> Result<f32, MinMaxError> {
-    if a.is_empty() {
+    match a.as_slice_memory_order() {
+        Some(data) => extreme_value_of(data, which),
+        None => extreme_value_of(&a.iter().copied().collect::<Vec<f32>>(), which),
+    }
+}
+
+#[inline]
+fn extreme_value_of(data: &[f32], which: Which) -> Result<f32, MinMaxError> {
+    if data.is_empty() {
         return Err(MinMaxError::EmptyInput);
     }
     let k = kernels();
-    let data = contiguous(a);
     let e = match which {
-        Which::Max => extreme_of(&data, k.max, true),
-        Which::Min => extreme_of(&data, k.min, false),
+        Which::Max => extreme_of(data, k.max, true),
+        Which::Min => extreme_of(data, k.min, false),
     };
     if e.nan {
         Err(MinMaxError::UndefinedOrder)
@@ -218,6 +242,10 @@ pub(super) fn value_extreme<D: Dimension>(
 pub(super) fn norm_l2_of(data: &[f32]) -> f32 {
     let k = kernels();
     let sum_squares = |scale: f32| {
+        if data.len() <= BLOCK {
+            // SAFETY: `data` is a valid slice of at most one block.
+            return unsafe { (k.sum_squares_block)(data.as_ptr(), data.len(), scale) };
+        }
         parallel::pairwise_total(data.len(), &|start, n, acc| {
             // SAFETY: the range lies inside `data`.
             unsafe { (k.sum_squares)(data[start..].as_ptr(), n, scale, acc) }

@@ -49,10 +49,17 @@ pub(super) fn broadcast_to<'a, D: Dimension, E: Dimension>(
 pub(super) fn assert_same_shape(op: &str, a: &[usize], b: &[usize]) {
     // An element loop rather than `a == b`, which calls `memcmp` (measurable on tiny arrays).
     let same = a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y);
-    assert!(
-        same,
-        "trueno: {op} needs operands of the same shape, got {a:?} and {b:?}"
-    );
+    if !same {
+        shape_mismatch(op, a, b);
+    }
+}
+
+/// The panic of [`assert_same_shape`], out of line so that the check's caller does not
+/// prepare its message on every call.
+#[cold]
+#[inline(never)]
+fn shape_mismatch(op: &str, a: &[usize], b: &[usize]) -> ! {
+    panic!("trueno: {op} needs operands of the same shape, got {a:?} and {b:?}")
 }
 
 /// Whether `axis` is the one ndarray's `sum_axis` treats as the lane axis: the axis of

@@ -60,8 +60,30 @@ impl Simd for Avx2 {
     }
     #[inline(always)]
     unsafe fn store_partial(self, p: *mut f32, len: usize, v: __m256) {
-        // SAFETY: masked-off lanes are not written; the caller guarantees `len` writable.
-        unsafe { _mm256_maskstore_ps(p, tail_mask(len), v) }
+        // In pieces of 4, 2 and 1 lanes: `vmaskmovps` stores are slow on AMD (a one-value
+        // `simd_add_assign` took 12.0 ns with it, 8.5 ns with these pieces).
+        // SAFETY: exactly `len <= 8` values are written, which the caller guarantees.
+        unsafe {
+            if len >= 8 {
+                return _mm256_storeu_ps(p, v);
+            }
+            let (mut p, mut len, mut part) = (p, len, _mm256_castps256_ps128(v));
+            if len >= 4 {
+                _mm_storeu_ps(p, part);
+                part = _mm256_extractf128_ps::<1>(v);
+                p = p.add(4);
+                len -= 4;
+            }
+            if len >= 2 {
+                _mm_store_sd(p.cast(), _mm_castps_pd(part));
+                part = _mm_movehl_ps(part, part);
+                p = p.add(2);
+                len -= 2;
+            }
+            if len == 1 {
+                _mm_store_ss(p, part);
+            }
+        }
     }
     #[inline(always)]
     fn splat(self, x: f32) -> __m256 {

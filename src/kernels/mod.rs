@@ -40,6 +40,8 @@ pub(crate) type BinaryVsFn = unsafe fn(a: *const f32, b: f32, out: *mut f32, n: 
 pub(crate) type BinarySvFn = unsafe fn(a: f32, b: *const f32, out: *mut f32, n: usize);
 /// Adds a run of terms to a reduction state.
 pub(crate) type ReduceFn = unsafe fn(x: *const f32, n: usize, acc: &mut Partials);
+/// The canonical total of at most `reduce::BLOCK` terms (no state: the short case).
+pub(crate) type BlockTotalFn = unsafe fn(x: *const f32, n: usize) -> f32;
 
 /// The three operand shapes of one binary operator.
 pub(crate) struct BinaryKernels {
@@ -71,6 +73,14 @@ pub(crate) struct Kernels {
     pub(crate) dot: unsafe fn(a: *const f32, b: *const f32, n: usize, acc: &mut Partials),
     /// Sum of `(x * scale)^2`.
     pub(crate) sum_squares: unsafe fn(x: *const f32, n: usize, scale: f32, acc: &mut Partials),
+    /// [`Kernels::sum`] of one block at most, returning the total.
+    pub(crate) sum_block: BlockTotalFn,
+    /// [`Kernels::norm_l1`] of one block at most, returning the total.
+    pub(crate) norm_l1_block: BlockTotalFn,
+    /// [`Kernels::dot`] of one block at most, returning the total.
+    pub(crate) dot_block: unsafe fn(a: *const f32, b: *const f32, n: usize) -> f32,
+    /// [`Kernels::sum_squares`] of one block at most, returning the total.
+    pub(crate) sum_squares_block: unsafe fn(x: *const f32, n: usize, scale: f32) -> f32,
     pub(crate) max: unsafe fn(x: *const f32, n: usize) -> Extreme,
     pub(crate) min: unsafe fn(x: *const f32, n: usize) -> Extreme,
     pub(crate) max_abs: unsafe fn(x: *const f32, n: usize) -> Extreme,
@@ -204,6 +214,33 @@ macro_rules! kernel_table {
             }
         }
         $(#[$attr])*
+        unsafe fn sum_block(x: *const f32, n: usize) -> f32 {
+            let s = token();
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { reduce::block_total(s, [x], n, |[v]| v) }
+        }
+        $(#[$attr])*
+        unsafe fn norm_l1_block(x: *const f32, n: usize) -> f32 {
+            let s = token();
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { reduce::block_total(s, [x], n, |[v]| s.abs(v)) }
+        }
+        $(#[$attr])*
+        unsafe fn dot_block(a: *const f32, b: *const f32, n: usize) -> f32 {
+            let s = token();
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { reduce::block_total(s, [a, b], n, |[x, y]| s.mul(x, y)) }
+        }
+        $(#[$attr])*
+        unsafe fn sum_squares_block(x: *const f32, n: usize, scale: f32) -> f32 {
+            let s = token();
+            let k = s.splat(scale);
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe {
+                reduce::block_total(s, [x], n, |[v]| { let y = s.mul(v, k); s.mul(y, y) })
+            }
+        }
+        $(#[$attr])*
         unsafe fn max(x: *const f32, n: usize) -> Extreme {
             // SAFETY: the caller upholds the pointer contract of `Kernels`.
             unsafe { reduce::extreme::<_, true>(token(), x, n, f32::NEG_INFINITY, |v| v) }
@@ -260,6 +297,10 @@ macro_rules! kernel_table {
             norm_l1,
             dot,
             sum_squares,
+            sum_block,
+            norm_l1_block,
+            dot_block,
+            sum_squares_block,
             max,
             min,
             max_abs,

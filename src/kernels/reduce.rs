@@ -149,50 +149,108 @@ pub(crate) unsafe fn pairwise<S: Simd, const K: usize>(
     acc: &mut Partials,
 ) {
     let l = S::LANES;
-    let accs = VLANES / l;
     let mut start = 0;
     while start < n {
         let end = (start + BLOCK).min(n);
-        let mut v = [s.zero(); VLANES];
-        let mut i = start;
-        // SAFETY: full vectors are read only while `i + VLANES <= end <= n`; the last
-        // partial chunk reads exactly the `end - off` values left in each vector slot.
-        unsafe {
-            while i + VLANES <= end {
-                for (k, vk) in v.iter_mut().enumerate().take(accs) {
-                    let mut x = [s.zero(); K];
-                    for (xj, p) in x.iter_mut().zip(ptrs) {
-                        *xj = s.load(p.add(i + k * l));
-                    }
-                    *vk = s.add(*vk, term(x));
-                }
-                i += VLANES;
-            }
-            if i < end {
-                for (k, vk) in v.iter_mut().enumerate().take(accs) {
-                    let off = i + k * l;
-                    if off >= end {
-                        break;
-                    }
-                    let len = (end - off).min(l);
-                    // Loops, not `array::map`: its closure would not inherit the
-                    // target features (and would call every intrinsic out of line).
-                    let mut x = [s.zero(); K];
-                    for (xj, p) in x.iter_mut().zip(ptrs) {
-                        *xj = load_partial(s, p.add(off), len, 0.0);
-                    }
-                    *vk = s.add(*vk, term(x));
-                }
-            }
-        }
+        // SAFETY: `start..end` lies inside the `n` readable values.
+        let v = unsafe { block_accumulators(s, ptrs, start, end, &term) };
         let mut lanes = [0.0f32; VLANES];
-        for (k, vk) in v.iter().enumerate().take(accs) {
-            // SAFETY: `lanes` has room for `accs * l = VLANES` values.
+        for (k, vk) in v.iter().enumerate().take(VLANES / l) {
+            // SAFETY: `lanes` has room for `(VLANES / l) * l = VLANES` values.
             unsafe { s.store(lanes.as_mut_ptr().add(k * l), *vk) };
         }
         acc.push(lanes);
         start = end;
     }
+}
+
+/// The canonical total of `term` over `n <= BLOCK` values: one block, its lane sums
+/// folded by halves in registers (the same bits as [`pairwise`] into a fresh
+/// [`Partials`] followed by [`Partials::total`], without the state's round trip).
+///
+/// # Safety
+/// Each of the `K` pointers must be readable for `n` values.
+#[inline(always)]
+pub(crate) unsafe fn block_total<S: Simd, const K: usize>(
+    s: S,
+    ptrs: [*const f32; K],
+    n: usize,
+    term: impl Fn([S::V; K]) -> S::V,
+) -> f32 {
+    assert!(n <= BLOCK, "one block at most");
+    // SAFETY: forwarded from the caller.
+    let mut v = unsafe { block_accumulators(s, ptrs, 0, n, &term) };
+    // Virtual lane `j` lives in vector `j / LANES`: folding lane j + j+H for H >= LANES
+    // adds whole vectors, the last halves are folded inside one vector.
+    let mut half = VLANES / S::LANES / 2;
+    while half >= 1 {
+        for k in 0..half {
+            v[k] = s.add(v[k], v[k + half]);
+        }
+        half /= 2;
+    }
+    let mut lanes = [0.0f32; 16];
+    // SAFETY: `lanes` has room for 16 >= LANES values.
+    unsafe { s.store(lanes.as_mut_ptr(), v[0]) };
+    let mut half = S::LANES / 2;
+    while half >= 1 {
+        for j in 0..half {
+            lanes[j] += lanes[j + half];
+        }
+        half /= 2;
+    }
+    lanes[0]
+}
+
+/// The `VLANES / LANES` vector accumulators of the block `start..end` (at most
+/// [`BLOCK`] values): vector `k` holds virtual lanes `k * LANES..(k + 1) * LANES`; the
+/// other entries stay zero.
+///
+/// # Safety
+/// Each of the `K` pointers must be readable for `end` values.
+#[inline(always)]
+unsafe fn block_accumulators<S: Simd, const K: usize>(
+    s: S,
+    ptrs: [*const f32; K],
+    start: usize,
+    end: usize,
+    term: &impl Fn([S::V; K]) -> S::V,
+) -> [S::V; VLANES] {
+    let l = S::LANES;
+    let accs = VLANES / l;
+    let mut v = [s.zero(); VLANES];
+    let mut i = start;
+    // SAFETY: full vectors are read only while `i + VLANES <= end`; the last partial
+    // chunk reads exactly the `end - off` values left in each vector slot.
+    unsafe {
+        while i + VLANES <= end {
+            for (k, vk) in v.iter_mut().enumerate().take(accs) {
+                let mut x = [s.zero(); K];
+                for (xj, p) in x.iter_mut().zip(ptrs) {
+                    *xj = s.load(p.add(i + k * l));
+                }
+                *vk = s.add(*vk, term(x));
+            }
+            i += VLANES;
+        }
+        if i < end {
+            for (k, vk) in v.iter_mut().enumerate().take(accs) {
+                let off = i + k * l;
+                if off >= end {
+                    break;
+                }
+                let len = (end - off).min(l);
+                // Loops, not `array::map`: its closure would not inherit the
+                // target features (and would call every intrinsic out of line).
+                let mut x = [s.zero(); K];
+                for (xj, p) in x.iter_mut().zip(ptrs) {
+                    *xj = load_partial(s, p.add(off), len, 0.0);
+                }
+                *vk = s.add(*vk, term(x));
+            }
+        }
+    }
+    v
 }
 
 /// The largest or smallest of `map(x[i])`, and whether any of them was NaN.
@@ -250,13 +308,20 @@ pub(crate) unsafe fn extreme<S: Simd, const MAX: bool>(
     let mut lanes = [fill; 16];
     // SAFETY: `lanes` has room for 16 >= LANES values.
     unsafe { s.store(lanes.as_mut_ptr(), v) };
-    let value = lanes[..l].iter().fold(fill, |m, &y| {
-        if (MAX && y > m) || (!MAX && y < m) {
-            y
-        } else {
-            m
+    // Folded by halves (a tree, not a chain of `LANES` dependent compares).
+    let mut half = l / 2;
+    while half >= 1 {
+        for j in 0..half {
+            let (m, y) = (lanes[j], lanes[j + half]);
+            lanes[j] = if (MAX && y > m) || (!MAX && y < m) {
+                y
+            } else {
+                m
+            };
         }
-    });
+        half /= 2;
+    }
+    let value = lanes[0];
     Extreme {
         value,
         nan: s.mask_bits(nan) != 0,

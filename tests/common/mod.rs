@@ -101,3 +101,48 @@ pub fn sum_bound(terms: impl Iterator<Item = f64>) -> (f64, f64) {
         levels * f32::EPSILON as f64 / 2.0 * abs + f32::MIN_POSITIVE as f64,
     )
 }
+
+/// The canonical summation order of DESIGN.md, written plainly as an independent model:
+/// blocks of 512, element `i` of a block into lane `i % 32` (left to right from +0.0),
+/// block lane sums combined by a binary counter, remaining groups from the latest to the
+/// earliest, then the 32 lanes folded by halves.
+#[allow(dead_code)] // not every test binary uses it
+pub fn canonical_sum(terms: &[f32]) -> f32 {
+    let mut levels: Vec<Option<[f32; 32]>> = Vec::new();
+    for block in terms.chunks(512) {
+        let mut carry = [0.0f32; 32];
+        for (i, &x) in block.iter().enumerate() {
+            carry[i % 32] += x;
+        }
+        let mut level = 0;
+        loop {
+            if level == levels.len() {
+                levels.push(None);
+            }
+            match levels[level].take() {
+                Some(earlier) => {
+                    carry = std::array::from_fn(|j| earlier[j] + carry[j]);
+                    level += 1;
+                }
+                None => {
+                    levels[level] = Some(carry);
+                    break;
+                }
+            }
+        }
+    }
+    let mut total: Option<[f32; 32]> = None;
+    for group in levels.iter().flatten() {
+        total = Some(match total {
+            None => *group,
+            Some(later) => std::array::from_fn(|j| group[j] + later[j]),
+        });
+    }
+    let mut lanes = total.unwrap_or([0.0; 32]);
+    for half in [16, 8, 4, 2, 1] {
+        for j in 0..half {
+            lanes[j] += lanes[j + half];
+        }
+    }
+    lanes[0]
+}
