@@ -18,6 +18,25 @@ const GT_C1L: f32 = -4.534_068e-8;
 const GT_C2H: f32 = 0.071_354_814;
 const GT_C2L: f32 = 2.398_832_5e-9;
 
+/// Below this `|x|`, tanh is `y (1 + u P(u) / Q(u))`; above, it comes from `e^2|x|`
+/// (0.75 balances the two forms' errors: at 0.625 or 1.0 the worst case measured 1.34 and
+/// 1.39 ulp, at 0.75 1.11).
+const TANH_SPLIT: f32 = 0.75;
+/// `P(u) = -1 + TANH_P1 u` and `Q(u)`: `P/Q = (tanh y - y) / y³` (`u = y²`) on
+/// `y <= 0.76` to `2^-27` relative with these f32 coefficients (a weighted least-squares
+/// rational fit; `P(0) = -1`, `Q(0) = 3` are exact).
+const TANH_P1: f32 = -0.044_269_517;
+const TANH_Q: [f32; 3] = [3.0, 1.332_808_5, 0.047_409_456];
+/// `G(r) = (e^2r - 1) / r` on `|r| <= ln2/4` to `2^-26` relative (a Chebyshev fit).
+const TANH_G: [f32; 6] = [
+    2.0,
+    2.0,
+    1.333_322_9,
+    0.666_662_45,
+    0.267_708_57,
+    0.089_197_39,
+];
+
 /// Mills-ratio polynomial for the erf GELU: with `t = 1 / (1 + y/2)`,
 /// `Φ(-y) e^(y²/2) = t * S(t - GELU_TC)` on `0 <= y <= 14.6` to `2^-30` relative.
 /// `GELU_TC` is chosen so that `S(GELU_TC)` is an f32 to `2^-37`.
@@ -174,28 +193,32 @@ pub(crate) fn swish_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
     x_logistic::<S, true, FULL>(s, xn, x, None)
 }
 
-/// `tanh x = sign(x) (1 - e) / (1 + e)` with `e = e^-2|x|` as a pair scaled by `2^n`;
-/// `1 - e` and `1 + e` by Fast2Sum, `1 - e` renormalised (near `x = 0` both of its
-/// halves are alike, and the cancellation then costs nothing), then the corrected
-/// division. Its argument is clamped to `[-20, 0]`, where the short exponential is
-/// valid, so it has one form (and no range test).
+/// `tanh y = y (1 + u P(u) / Q(u))` with `u = y²` for `y = |x| < TANH_SPLIT`, and
+/// `1 - 2 / (1 + e^2y)` above, one division serving both and the last step one
+/// multiply-add `m + m q` (`m = y` or 1); the sign of `x` is put back at the end.
+/// `1 + e^2y = 1 + 2^n (1 + r G(r))` is rounded once (`1 + 2^n` is exact). The
+/// argument is clamped to `y <= 9.1`, where tanh has long rounded to 1 and the short
+/// scaling is valid, so it has one form (and no range test).
+///
+/// Few operations matter more than the shortest dependency chain here (measured on AVX2,
+/// 16 K: 0.45 ns/el; Estrin for `G` 0.50; `1 + r G` rounded first, one add fewer, 0.51).
 #[inline(always)]
 pub(crate) fn tanh_v<S: Simd>(s: S, x: S::V) -> S::V {
-    let sign = s.splat(-0.0);
     let one = s.splat(1.0);
-    // -2|x|, clamped where tanh has long rounded to ±1 (NaN stays NaN).
-    let z = s.max(s.splat(-20.0), s.mul(s.or(x, sign), s.splat(2.0)));
-    let (a, t, _, k) = math::exp_parts::<S, false>(s, z, None);
-    let (mh, ml) = fast_two_sum(s, a, t);
+    // min(a, b) returns b unless a < b: NaN stays NaN.
+    let y = s.min(s.splat(9.1), s.abs(x));
+    let small = s.lt(y, s.splat(TANH_SPLIT));
+    let (r, k) = math::exp2x_reduce(s, y);
     let scale = s.ldexp_magic(one, k);
-    let eh = s.mul(mh, scale);
-    let el = s.mul(ml, scale);
-    let (uh, ue) = fast_two_sum(s, one, s.neg(eh));
-    // 1 - e can be tiny with both halves alike (x near 0): renormalise.
-    let (uh, ul) = fast_two_sum(s, uh, s.sub(ue, el));
-    let (dh, de) = fast_two_sum(s, one, eh);
-    let (q, c) = math::div_corrected(s, uh, ul, dh, s.add(de, el));
-    s.or(s.add(q, c), s.and(x, sign))
+    let v = s.mul(r, horner(s, r, &TANH_G));
+    let d = s.mul_add_fast(scale, v, s.add(scale, one));
+    let u = s.mul(y, y);
+    let p = s.mul_add_fast(s.splat(TANH_P1), u, s.splat(-1.0));
+    let num = s.select(small, s.mul(u, p), s.splat(-2.0));
+    let den = s.select(small, horner(s, u, &TANH_Q), d);
+    let m = s.select(small, y, one);
+    let t = s.mul_add_fast(m, s.div(num, den), m);
+    s.or(t, s.and(x, s.splat(-0.0)))
 }
 
 /// `x Φ(x)`, `Φ(x) = (1 + erf(x/√2)) / 2`. With `y = |x|`, `E = Φ(-y) = e^(-y²/2) R(y)`
