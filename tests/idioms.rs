@@ -642,3 +642,44 @@ fn empty_and_zero_dimensional_arrays() {
         ndarray::array![-1.0, 0.0]
     );
 }
+
+#[test]
+fn extremes_with_infinities_and_nan_match_ndarray_stats() {
+    // Infinities are not NaN: the scans flag both cheaply and then check exactly, so an
+    // infinity anywhere (in a full vector or a tail) must still give a value, a NaN an
+    // error; also through norm_linf (which maps |x|).
+    let mut rng = Rng::new(2024);
+    for n in (1..=300usize).chain([511, 1000, 2049, 4099]) {
+        for case in 0..4 {
+            let mut v: Vec<f32> = (0..n).map(|_| rng.unit() * 10.0 - 5.0).collect();
+            let at = (rng.next_u64() % n as u64) as usize;
+            match case {
+                0 => v[at] = f32::INFINITY,
+                1 => v[at] = f32::NEG_INFINITY,
+                2 => {
+                    v[at] = f32::INFINITY;
+                    v[(at + n / 2) % n] = f32::NAN;
+                }
+                _ => v[n - 1] = f32::NEG_INFINITY,
+            }
+            let a = Array1::from(v);
+            let err = |_| MinMaxError::UndefinedOrder;
+            let linf = a.iter().fold(0.0f32, |m, &x| {
+                if m.is_nan() || x.is_nan() {
+                    f32::NAN
+                } else {
+                    m.max(x.abs())
+                }
+            });
+            each_backend(|be| {
+                let ctx = format!("{be} n={n} case {case}");
+                assert_eq!(a.simd_max(), a.max().copied().map_err(err), "{ctx} max");
+                assert_eq!(a.simd_min(), a.min().copied().map_err(err), "{ctx} min");
+                assert_eq!(a.simd_argmax(), a.argmax().map_err(err), "{ctx} argmax");
+                assert_eq!(a.simd_argmin(), a.argmin().map_err(err), "{ctx} argmin");
+                let got = a.simd_norm_linf();
+                assert!(got == linf || got.is_nan() && linf.is_nan(), "{ctx} linf");
+            });
+        }
+    }
+}
