@@ -92,6 +92,7 @@ pub(super) fn map_inplace<D: Dimension, const K: usize>(
 ///
 /// # Safety
 /// Memory runs must be readable and `out` writable for `n` values.
+#[inline]
 pub(super) unsafe fn binary_run(k: &Kernels, op: u8, a: Run, b: Run, out: *mut f32, n: usize) {
     let fns = &k.binary[op as usize];
     // SAFETY: forwarded from the caller.
