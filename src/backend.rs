@@ -25,7 +25,8 @@ pub enum Backend {
     Sse2,
     /// x86-64 AVX2 + FMA (8 lanes).
     Avx2,
-    /// x86-64 AVX-512 F/BW/DQ/VL (16 lanes).
+    /// x86-64 AVX-512 F/BW/DQ/VL (16 lanes; the memory-bound element-wise ops run the
+    /// 8-lane AVX2 kernels, measured as fast or faster).
     Avx512,
     /// aarch64 NEON (4 lanes; always present on aarch64).
     Neon,
