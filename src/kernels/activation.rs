@@ -232,7 +232,7 @@ pub(crate) fn tanh_v<S: Simd>(s: S, x: S::V) -> S::V {
     // min(a, b) returns b unless a < b: NaN stays NaN.
     let y = s.min(s.splat(9.1), s.abs(x));
     let small = s.lt(y, s.splat(TANH_SPLIT));
-    let (r, k) = math::exp2x_reduce(s, y);
+    let (r, _, k) = math::exp_reduce::<S, true>(s, y);
     let scale = s.ldexp_magic(one, k);
     let v = s.mul(r, horner(s, r, &TANH_G));
     let d = s.mul_add_fast(scale, v, s.add(scale, one));

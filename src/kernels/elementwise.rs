@@ -104,35 +104,13 @@ pub(crate) unsafe fn map3<S: Simd, A: Src, B: Src, C: Src>(
         unsafe {
             while i >= 4 * l {
                 i -= 4 * l;
-                let r0 = f(a.load(s, i), b.load(s, i), c.load(s, i));
-                let r1 = f(a.load(s, i + l), b.load(s, i + l), c.load(s, i + l));
-                let r2 = f(
-                    a.load(s, i + 2 * l),
-                    b.load(s, i + 2 * l),
-                    c.load(s, i + 2 * l),
-                );
-                let r3 = f(
-                    a.load(s, i + 3 * l),
-                    b.load(s, i + 3 * l),
-                    c.load(s, i + 3 * l),
-                );
-                s.store(out.add(i), r0);
-                s.store(out.add(i + l), r1);
-                s.store(out.add(i + 2 * l), r2);
-                s.store(out.add(i + 3 * l), r3);
+                four_vectors(s, a, b, c, out, i, &f);
             }
             while i >= l {
                 i -= l;
-                s.store(out.add(i), f(a.load(s, i), b.load(s, i), c.load(s, i)));
+                one_vector(s, a, b, c, out, i, l, &f);
             }
-            if i > 0 {
-                let r = f(
-                    a.load_partial(s, 0, i),
-                    b.load_partial(s, 0, i),
-                    c.load_partial(s, 0, i),
-                );
-                store_partial(s, out, i, r);
-            }
+            one_vector(s, a, b, c, out, 0, i, &f);
         }
         return;
     }
@@ -145,39 +123,80 @@ pub(crate) unsafe fn map3<S: Simd, A: Src, B: Src, C: Src>(
         let misaligned = (out as usize / 4) % l;
         if misaligned != 0 && n >= 8 * l {
             let head = l - misaligned;
-            let r = f(
-                a.load_partial(s, 0, head),
-                b.load_partial(s, 0, head),
-                c.load_partial(s, 0, head),
-            );
-            store_partial(s, out, head, r);
+            one_vector(s, a, b, c, out, 0, head, &f);
             i = head;
         }
         while i + 4 * l <= n {
-            let r0 = f(a.load(s, i), b.load(s, i), c.load(s, i));
-            let r1 = f(a.load(s, i + l), b.load(s, i + l), c.load(s, i + l));
-            let r2 = f(
-                a.load(s, i + 2 * l),
-                b.load(s, i + 2 * l),
-                c.load(s, i + 2 * l),
-            );
-            let r3 = f(
-                a.load(s, i + 3 * l),
-                b.load(s, i + 3 * l),
-                c.load(s, i + 3 * l),
-            );
-            s.store(out.add(i), r0);
-            s.store(out.add(i + l), r1);
-            s.store(out.add(i + 2 * l), r2);
-            s.store(out.add(i + 3 * l), r3);
+            four_vectors(s, a, b, c, out, i, &f);
             i += 4 * l;
         }
         while i + l <= n {
-            s.store(out.add(i), f(a.load(s, i), b.load(s, i), c.load(s, i)));
+            one_vector(s, a, b, c, out, i, l, &f);
             i += l;
         }
-        if i < n {
-            let len = n - i;
+        one_vector(s, a, b, c, out, i, n - i, &f);
+    }
+}
+
+/// `map3`'s step over the four vectors at `i`: every load before any store, since `out`
+/// may be one of the operands.
+///
+/// # Safety
+/// Pointer operands must be readable and `out` writable at `i..i + 4 * LANES`.
+#[inline(always)]
+unsafe fn four_vectors<S: Simd, A: Src, B: Src, C: Src>(
+    s: S,
+    a: A,
+    b: B,
+    c: C,
+    out: *mut f32,
+    i: usize,
+    f: &impl Fn(S::V, S::V, S::V) -> S::V,
+) {
+    let l = S::LANES;
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        let r0 = f(a.load(s, i), b.load(s, i), c.load(s, i));
+        let r1 = f(a.load(s, i + l), b.load(s, i + l), c.load(s, i + l));
+        let r2 = f(
+            a.load(s, i + 2 * l),
+            b.load(s, i + 2 * l),
+            c.load(s, i + 2 * l),
+        );
+        let r3 = f(
+            a.load(s, i + 3 * l),
+            b.load(s, i + 3 * l),
+            c.load(s, i + 3 * l),
+        );
+        s.store(out.add(i), r0);
+        s.store(out.add(i + l), r1);
+        s.store(out.add(i + 2 * l), r2);
+        s.store(out.add(i + 3 * l), r3);
+    }
+}
+
+/// `map3`'s step over `len <= LANES` values at `i`: a full vector, a padded partial one,
+/// or nothing for `len == 0`.
+///
+/// # Safety
+/// Pointer operands must be readable and `out` writable at `i..i + len`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)] // the three operands of `map3` and their position
+unsafe fn one_vector<S: Simd, A: Src, B: Src, C: Src>(
+    s: S,
+    a: A,
+    b: B,
+    c: C,
+    out: *mut f32,
+    i: usize,
+    len: usize,
+    f: &impl Fn(S::V, S::V, S::V) -> S::V,
+) {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        if len == S::LANES {
+            s.store(out.add(i), f(a.load(s, i), b.load(s, i), c.load(s, i)));
+        } else if len > 0 {
             let r = f(
                 a.load_partial(s, i, len),
                 b.load_partial(s, i, len),

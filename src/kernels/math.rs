@@ -98,7 +98,7 @@ pub(crate) fn exp_parts<S: Simd, const FULL: bool>(
     } else {
         x
     };
-    let (r, n, k) = exp_reduce(s, x);
+    let (r, n, k) = exp_reduce::<S, false>(s, x);
     let h = horner(s, r, &EXP_H);
     let a = s.add(one, r);
     let e1 = s.add(s.sub(one, a), r);
@@ -111,35 +111,24 @@ pub(crate) fn exp_parts<S: Simd, const FULL: bool>(
     (a, t, n, k)
 }
 
-/// The range reduction of `e^x` for `|x| <= 86` (or NaN): `x = n ln2 + r` with `n` an
-/// integer-valued float, `|r|` at most about `ln2 / 2`, and `k = n + ROUND_MAGIC` for
-/// [`Simd::ldexp_magic`]. `x - n*C1` is exact, `- n*C2` rounds once.
-#[inline(always)]
-pub(crate) fn exp_reduce<S: Simd>(s: S, x: S::V) -> (S::V, S::V, S::V) {
-    let magic = s.splat(ROUND_MAGIC);
-    let k = s.mul_add_fast(x, s.splat(LOG2E), magic);
-    let n = s.sub(k, magic);
-    let r = s.mul_add_fast(n, s.splat(-LN2_C1), x);
-    (s.mul_add_fast(n, s.splat(-LN2_C2), r), n, k)
-}
-
-/// The range reduction of `e^(2y)` for `|y| <= 43` (or NaN): `2y = n ln2 + 2r` with `n`
-/// an integer-valued float, `|r|` at most about `ln2 / 4`, and `k = n + ROUND_MAGIC`.
-/// With a fused multiply-add it is one step, `y - n (ln2/2)` with the product exact:
+/// The range reduction of `e^x` (`DOUBLE` false, `|x| <= 86`) or of `e^(2x)` (`DOUBLE`
+/// true, `|x| <= 43`), NaN allowed: `m x = n ln2 + m r` with `m` 1 or 2, `n` an
+/// integer-valued float, `|r|` at most about `ln2 / (2m)`, and `k = n + ROUND_MAGIC` for
+/// [`Simd::ldexp_magic`]. `x - n*C1/m` is exact, `- n*C2/m` rounds once. For `e^(2x)`
+/// with a fused multiply-add it is one step, `x - n (ln2/2)` with the product exact:
 /// only the constant's own error remains (`n * 2^-29` absolute), which tanh, its user,
-/// absorbs; without, two steps as in [`exp_reduce`].
+/// absorbs.
 #[inline(always)]
-pub(crate) fn exp2x_reduce<S: Simd>(s: S, y: S::V) -> (S::V, S::V) {
+pub(crate) fn exp_reduce<S: Simd, const DOUBLE: bool>(s: S, x: S::V) -> (S::V, S::V, S::V) {
+    let m = if DOUBLE { 2.0 } else { 1.0 };
     let magic = s.splat(ROUND_MAGIC);
-    let k = s.mul_add_fast(y, s.splat(2.0 * LOG2E), magic);
+    let k = s.mul_add_fast(x, s.splat(m * LOG2E), magic);
     let n = s.sub(k, magic);
-    let r = if S::HAS_FMA {
-        s.mul_add(n, s.splat(-0.5 * core::f32::consts::LN_2), y)
-    } else {
-        let r = s.mul_add_fast(n, s.splat(-0.5 * LN2_C1), y);
-        s.mul_add_fast(n, s.splat(-0.5 * LN2_C2), r)
-    };
-    (r, k)
+    if DOUBLE && S::HAS_FMA {
+        return (s.mul_add(n, s.splat(-core::f32::consts::LN_2 / m), x), n, k);
+    }
+    let r = s.mul_add_fast(n, s.splat(-LN2_C1 / m), x);
+    (s.mul_add_fast(n, s.splat(-LN2_C2 / m), r), n, k)
 }
 
 /// `m * 2^n` where `k = n + ROUND_MAGIC`: [`Simd::ldexp`] with `FULL`, else

@@ -10,10 +10,7 @@ use crate::Backend;
 fn placed(n: usize, ahead: usize) -> (Vec<f32>, usize) {
     let period = 4096 / 4;
     let want = ahead / 4;
-    let mut out_at = n.next_multiple_of(period) + want;
-    if out_at < n {
-        out_at += period;
-    }
+    let out_at = n.next_multiple_of(period) + want;
     (vec![0.0; out_at + n + 16], out_at)
 }
 
