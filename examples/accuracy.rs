@@ -10,7 +10,8 @@
 //! ```
 //!
 //! Also measures `f32::exp` and `f32::tanh` of the Rust standard library (glibc's
-//! `expf`/`tanhf` on Linux) on the same inputs, as the "std" column.
+//! `expf`/`tanhf` on Linux) on the same inputs, and for sigmoid and swish the idioms
+//! `1.0 / (1.0 + (-x).exp())` and `x / (1.0 + (-x).exp())`, as the "std / idiom" column.
 
 use ndarray::Array1;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,6 +39,8 @@ impl Op {
         match self {
             Op::Exp => Some(f32::exp),
             Op::Tanh => Some(f32::tanh),
+            Op::Sigmoid => Some(|x| 1.0 / (1.0 + (-x).exp())),
+            Op::Swish => Some(|x| x / (1.0 + (-x).exp())),
             _ => None,
         }
     }
@@ -194,7 +197,7 @@ fn main() {
         header += &format!(" {b} |");
         rule += "---|";
     }
-    header += " std (`f32::exp`/`f32::tanh`) |";
+    header += " std / idiom |";
     rule += "---|";
     let cell = |w: &(f64, f32)| format!("{:.3} (x = {:e})", w.0, w.1);
     println!("Max error in ulps where the result is a normal f32 (or 0, ±∞, NaN):\n");

@@ -130,7 +130,8 @@ fn special_values() -> Vec<f32> {
     }
     // Thresholds, each with a few neighbours: exp overflow (88.72283), where exp becomes
     // subnormal (-87.33654) and where it underflows to 0 (-103.97208); tanh and sigmoid
-    // saturation; tiny arguments; where gelu results become subnormal.
+    // saturation; tiny arguments; where gelu results become subnormal; the limits of
+    // sigmoid's and swish's forms.
     for t in [
         88.722_83f32,
         -87.336_54,
@@ -140,6 +141,14 @@ fn special_values() -> Vec<f32> {
         -9.010_913,
         16.635_532,
         -16.635_532,
+        // sigmoid and swish: the end of the short form, and where 1 + 2^n stops being
+        // exact (n = ±24).
+        16.0,
+        -16.0,
+        16.288_96,
+        -16.288_96,
+        86.0,
+        -86.0,
         17.328_68,
         1e-8,
         -1e-8,

@@ -48,9 +48,10 @@
 //! emulation. div: the hardware quotient corrected with the exact residual (bit-exact
 //! in the tests). Whether subnormal inputs and results are flushed to zero is up to the
 //! driver (lavapipe keeps them, NVIDIA flushes); abs is a bit operation and never
-//! flushes. exp, sigmoid, tanh, swish, gelu, gelu_tanh: ports of the CPU kernels (same
-//! reductions, polynomials and pair arithmetic; no WGSL built-ins), within the CPU ULP
-//! bounds in the tests. sum, dot, norms: per-thread strided sums then a tree; norm_l2
+//! flushes. exp, sigmoid, tanh, swish, gelu, gelu_tanh: ports of the CPU kernels as
+//! they were when the GPU work was done (same reductions, polynomials and pair
+//! arithmetic; no WGSL built-ins; the CPU's tanh, sigmoid and swish have leaner forms
+//! since), within the CPU ULP bounds in the tests. sum, dot, norms: per-thread strided sums then a tree; norm_l2
 //! uses Blue's scaling. Details and measurements: `docs/gpu.md`.
 
 mod buffers;

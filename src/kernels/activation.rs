@@ -87,6 +87,7 @@ unsafe fn map_activation<S: Simd>(
         if all_within(s, x, limit) {
             short(x)
         } else {
+            rarely_taken();
             full(x)
         }
     }
@@ -192,6 +193,14 @@ unsafe fn map_activation<S: Simd>(
     }
 }
 
+/// Marks the path that calls it as rare (as `core::hint::cold_path`, stable only since
+/// Rust 1.95): the compiler then keeps the short form's values in registers and lets
+/// the full form spill (AVX2 sigmoid at 16 K: 0.415 -> 0.324 ns/el, swish 0.618 ->
+/// 0.513). A call that costs nothing where vectors are in range.
+#[cold]
+#[inline(never)]
+fn rarely_taken() {}
+
 // Each activation comes in two forms, selected per vector by `FULL`: the full-range one
 // (clamps, two-step scaling into subnormals), and a short one for vectors whose lanes all
 // lie in the range named next to the op in `activation_kernels!` below, where the
@@ -204,17 +213,48 @@ pub(crate) fn exp_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
     math::exp::<S, FULL>(s, x)
 }
 
-/// `1 / (1 + e^-x)`.
+/// `1 / (1 + e^-x)`: one rounded division of the once-rounded denominator (below
+/// `x = -86`, where `σ(x) = e^x` to `2^-124`, the exponential itself).
 #[inline(always)]
 pub(crate) fn sigmoid_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
-    x_logistic::<S, false, FULL>(s, x, x, None)
+    let one = s.splat(1.0);
+    if FULL {
+        let (d, _) = math::one_plus_exp_neg::<S, true>(s, clamp_keep_nan(s, x, -86.0, 86.0));
+        s.select(
+            s.lt(x, s.splat(-86.0)),
+            math::exp::<S, true>(s, x),
+            s.div(one, d),
+        )
+    } else {
+        s.div(one, math::one_plus_exp_neg::<S, false>(s, x).0)
+    }
 }
 
-/// `x / (1 + e^-x)`.
+/// `x / (1 + e^-x)`: as [`sigmoid_v`] with `x` as the numerator, the quotient corrected
+/// once for the denominator's rounding error and its own (its mantissa is not tied to
+/// the denominator's as sigmoid's is, so both errors can add up). Below `x = -86`, where
+/// the result is tiny or subnormal, the pair form of [`x_logistic`].
 #[inline(always)]
 pub(crate) fn swish_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
-    let xn = if FULL { s.max(s.splat(EXP_LO), x) } else { x };
-    x_logistic::<S, true, FULL>(s, xn, x, None)
+    let sign = s.splat(-0.0);
+    let xc = if FULL {
+        clamp_keep_nan(s, x, -86.0, 86.0)
+    } else {
+        x
+    };
+    let (d, dl) = math::one_plus_exp_neg::<S, FULL>(s, xc);
+    let q = s.div(x, d);
+    // x - q (d + dl), divided by d; the sign of zero restored.
+    let rem = s.mul_add_fast(s.neg(q), dl, math::residual(s, q, d, x));
+    let corrected = s.or(s.mul_add_fast(rem, s.recip_approx(d), q), s.and(x, sign));
+    if FULL {
+        // x = ±∞: ±∞ / 1 with a NaN remainder.
+        let q = s.select(s.is_nan(rem), q, corrected);
+        let tiny = x_logistic::<S, true, true>(s, s.max(s.splat(EXP_LO), x), x, None);
+        s.select(s.lt(x, s.splat(-86.0)), tiny, q)
+    } else {
+        corrected
+    }
 }
 
 /// `tanh y = y (1 + u P(u) / Q(u))` with `u = y²` for `y = |x| < TANH_SPLIT`, and
@@ -352,8 +392,9 @@ macro_rules! activation_kernels {
 // The limits keep every exponent of the short forms in `-125..=127` (see each op).
 activation_kernels! {
     exp => exp_v, short form for |x| <= 86.0,
-    sigmoid => sigmoid_v, short form for |x| <= 86.0,
-    swish => swish_v, short form for |x| <= 86.0,
+    // 1 + 2^n stays exact (see `math::one_plus_exp_neg`).
+    sigmoid => sigmoid_v, short form for |x| <= 16.0,
+    swish => swish_v, short form for |x| <= 16.0,
     // -x²/2 >= -78, and |x| Φ(-|x|) stays normal.
     gelu => gelu_v, short form for |x| <= 12.5,
     // The doubled tanh argument stays within ±77.

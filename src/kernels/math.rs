@@ -1,7 +1,8 @@
 //! Building blocks of the transcendental kernels, written once over [`Simd`]:
 //! error-free transformations on (hi, lo) pairs of f32, one `exp` core that returns its
-//! result unrounded (as `(a + t) * 2^n`), a corrected division of pairs, and the
-//! logistic core shared by sigmoid, swish and gelu_tanh.
+//! result unrounded (as `(a + t) * 2^n`), a corrected division of pairs, the logistic
+//! core of gelu_tanh (and of swish's tiny results), and the once-rounded `1 + e^-x` of
+//! sigmoid and swish.
 //!
 //! Accuracy comes from keeping the few operations where rounding errors would add up in
 //! pair arithmetic, and no more (each pair costs speed); polynomials are evaluated with
@@ -140,6 +141,43 @@ pub(crate) fn ldexp_nk<S: Simd, const FULL: bool>(s: S, m: S::V, n: S::V, k: S::
     } else {
         s.ldexp_magic(m, k)
     }
+}
+
+/// `G(r) = (e^r - 1) / r` on `|r| <= ln2/2` to `2^-26` relative.
+const EXPM1_G: [f32; 6] = [
+    1.0,
+    0.5,
+    0.166_665_36,
+    0.041_666_403,
+    0.008_365_893,
+    0.001_393_709_2,
+];
+
+/// `1 + e^-x`, rounded once, and the rounding error (to about `2^-24` of itself), for `|x| <= 16` (or NaN), and without `FULL` only there;
+/// with `FULL`, `|x| <= 86` (clamp first).
+///
+/// With `-x = n ln2 + r` and `e^r = 1 + v`: `1 + e^-x = (1 + 2^n) + 2^n v`, where
+/// `2^n v` is exact and so is `1 + 2^n` for `|n| <= 23`, so the multiply-add rounds
+/// once, fused or not. Beyond (`|x| > 16.3`, `FULL` only) `1 + 2^n` rounds to `2^n` or
+/// to 1, and the part it drops (`1`, or `2^n`) joins `v` instead, as `2^-n` or 1.
+#[inline(always)]
+pub(crate) fn one_plus_exp_neg<S: Simd, const FULL: bool>(s: S, x: S::V) -> (S::V, S::V) {
+    let one = s.splat(1.0);
+    let (r, _, k) = exp_reduce::<S, false>(s, s.neg(x));
+    let scale = s.ldexp_magic(one, k);
+    let v = s.mul(r, horner(s, r, &EXPM1_G));
+    let v = if FULL {
+        let inv = s.ldexp_magic(one, s.sub(s.splat(2.0 * ROUND_MAGIC), k));
+        let dropped = s.select(s.lt(k, s.splat(ROUND_MAGIC)), one, inv);
+        let exact = within(s, s.sub(k, s.splat(ROUND_MAGIC)), 23.0);
+        s.select(exact, v, s.add(v, dropped))
+    } else {
+        v
+    };
+    let c = s.add(scale, one);
+    let d = s.mul_add_fast(scale, v, c);
+    // The rounding error of d (`c - d` is exact, as `d / c` lies in [0.7, 1.5]).
+    (d, s.mul_add_fast(scale, v, s.sub(c, d)))
 }
 
 /// `e^x`, within 1 ulp (see `docs/accuracy.md`). Without `FULL`, `|x| <= 86` or NaN.
