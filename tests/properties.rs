@@ -100,3 +100,48 @@ proptest! {
         prop_assert_eq!(a.simd_argmin().unwrap(), a.argmin().unwrap());
     }
 }
+
+/// Long sums read their full blocks from vector-aligned addresses, turning the
+/// accumulators to match when the data starts between two vector boundaries: from every
+/// start offset (and with `a` and `b` apart), the bits must stay those of the canonical
+/// order, on every backend.
+#[test]
+fn long_sums_from_every_start_offset_follow_the_canonical_order() {
+    let values = |seed: usize, n: usize| -> Vec<f32> {
+        (0..n)
+            .map(|i| {
+                let k = i * 7 + seed;
+                // Magnitudes over six decades, so that any change of order shows.
+                (k as f32 * 0.37).sin() * 10f32.powi((k % 7) as i32 - 3)
+            })
+            .collect()
+    };
+    for n in [512, 1024, 1537, 4099, 9000] {
+        for a_off in 0..16 {
+            for b_off in [a_off, (a_off + 5) % 16] {
+                let a_buf = values(1, n + 16);
+                let b_buf = values(2, n + 16);
+                let (a, b) = (&a_buf[a_off..a_off + n], &b_buf[b_off..b_off + n]);
+                let products: Vec<f32> = a.iter().zip(b).map(|(x, y)| x * y).collect();
+                let abs: Vec<f32> = a.iter().map(|x| x.abs()).collect();
+                let want = (
+                    common::canonical_sum(a),
+                    common::canonical_sum(&products),
+                    common::canonical_sum(&abs),
+                );
+                let (a, b) = (ArrayView1::from(a), ArrayView1::from(b));
+                let norm_l2 = with_backend(Backend::Scalar, || a.simd_norm_l2()).unwrap();
+                for backend in available_backends() {
+                    with_backend(backend, || {
+                        let ctx = format!("{backend} n={n} offsets {a_off}, {b_off}");
+                        assert!(same(a.simd_sum(), want.0), "{ctx}: sum");
+                        assert!(same(a.simd_dot(&b), want.1), "{ctx}: dot");
+                        assert!(same(a.simd_norm_l1(), want.2), "{ctx}: norm_l1");
+                        assert!(same(a.simd_norm_l2(), norm_l2), "{ctx}: norm_l2");
+                    })
+                    .unwrap();
+                }
+            }
+        }
+    }
+}

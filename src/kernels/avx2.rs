@@ -32,6 +32,7 @@ fn tail_mask(len: usize) -> __m256i {
 impl Simd for Avx2 {
     const LANES: usize = 8;
     const HAS_FMA: bool = true;
+    const ALIGNED_BLOCKS: bool = true;
     type V = __m256;
     type M = __m256;
 
@@ -55,6 +56,36 @@ impl Simd for Avx2 {
                 _mm256_set1_ps(fill),
                 _mm256_maskload_ps(p, mask),
                 _mm256_castsi256_ps(mask),
+            )
+        }
+    }
+    #[inline(always)]
+    unsafe fn load_partial_high(self, p: *const f32, len: usize) -> __m256 {
+        // SAFETY: lane `i` is enabled for `i >= 8 - len` and reads `p[i - (8 - len)]`,
+        // one of the `len` values the caller guarantees; masked-off lanes are neither
+        // read nor faulted on (vmaskmovps), so the address before `p` is never touched.
+        unsafe {
+            let mask = _mm256_cmpgt_epi32(
+                _mm256_set1_epi32(len as i32),
+                _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0),
+            );
+            _mm256_maskload_ps(p.wrapping_sub(8 - len), mask)
+        }
+    }
+    #[inline(always)]
+    fn concat_shift(self, lo: __m256, hi: __m256, shift: usize) -> __m256 {
+        // SAFETY: the token proves AVX2; register-only operations. Lane i takes lane
+        // (i + shift) & 7 of `lo` or, once i + shift reaches 8, of `hi`.
+        unsafe {
+            let idx = _mm256_add_epi32(
+                _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                _mm256_set1_epi32(shift as i32),
+            );
+            let from_hi = _mm256_cmpgt_epi32(idx, _mm256_set1_epi32(7));
+            _mm256_blendv_ps(
+                _mm256_permutevar8x32_ps(lo, idx),
+                _mm256_permutevar8x32_ps(hi, idx),
+                _mm256_castsi256_ps(from_hi),
             )
         }
     }

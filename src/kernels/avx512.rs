@@ -33,6 +33,7 @@ fn float(a: __m512i) -> __m512 {
 impl Simd for Avx512 {
     const LANES: usize = 16;
     const HAS_FMA: bool = true;
+    const ALIGNED_BLOCKS: bool = true;
     type V = __m512;
     type M = __mmask16;
 
@@ -52,6 +53,26 @@ impl Simd for Avx512 {
         // SAFETY: masked-off lanes are neither read nor faulted on; the caller
         // guarantees the `len` enabled ones are readable.
         unsafe { _mm512_mask_loadu_ps(_mm512_set1_ps(fill), k, p) }
+    }
+    #[inline(always)]
+    unsafe fn load_partial_high(self, p: *const f32, len: usize) -> __m512 {
+        let k = !((1u16 << (16 - len)) - 1);
+        // SAFETY: lane `i` is enabled for `i >= 16 - len` and reads `p[i - (16 - len)]`,
+        // one of the `len` values the caller guarantees; masked-off lanes are neither
+        // read nor faulted on, so the address before `p` is never touched.
+        unsafe { _mm512_maskz_loadu_ps(k, p.wrapping_sub(16 - len)) }
+    }
+    #[inline(always)]
+    fn concat_shift(self, lo: __m512, hi: __m512, shift: usize) -> __m512 {
+        // SAFETY: the token proves AVX-512F; register-only operation. Index i + shift
+        // (< 32) selects from the 32 lanes of `lo` then `hi`.
+        unsafe {
+            let idx = _mm512_add_epi32(
+                _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                _mm512_set1_epi32(shift as i32),
+            );
+            _mm512_permutex2var_ps(lo, idx, hi)
+        }
     }
     #[inline(always)]
     unsafe fn store_partial(self, p: *mut f32, len: usize, v: __m512) {

@@ -17,6 +17,12 @@ pub(crate) trait Simd: Copy {
     /// Whether [`Simd::mul_add`] is a single hardware instruction (fused multiply-add).
     /// Decides what [`Simd::mul_add_fast`] and [`Simd::mul_err`] do by default.
     const HAS_FMA: bool = false;
+    /// Whether the reductions should read whole blocks from vector-aligned addresses
+    /// (`reduce::block_lanes_aligned`): for ISAs whose vectors straddle cache lines
+    /// when the data is only 16-byte aligned, and which override
+    /// [`Simd::load_partial_high`] and [`Simd::concat_shift`] (their defaults go
+    /// through memory).
+    const ALIGNED_BLOCKS: bool = false;
     /// A vector of `LANES` f32 values.
     type V: Copy;
     /// A lane mask produced by comparisons.
@@ -47,6 +53,34 @@ pub(crate) trait Simd: Copy {
                 *slot = *p.add(i);
             }
             self.load(buf.as_ptr())
+        }
+    }
+    /// Loads `len < LANES` values from `p` into the top `len` lanes; the others hold
+    /// +0.0. The default goes through a stack buffer; ISAs with masked loads override it.
+    ///
+    /// # Safety
+    /// `p..p+len` must be readable.
+    #[inline(always)]
+    unsafe fn load_partial_high(self, p: *const f32, len: usize) -> Self::V {
+        let mut buf = [0.0f32; 16];
+        // SAFETY: the caller guarantees `len` readable values at `p`; `len < LANES <= 16`.
+        unsafe {
+            for i in 0..len {
+                buf[Self::LANES - len + i] = *p.add(i);
+            }
+            self.load(buf.as_ptr())
+        }
+    }
+    /// Lanes `shift..LANES` of `lo` followed by lanes `0..shift` of `hi`
+    /// (`shift < LANES`), as one vector. The default goes through a stack buffer.
+    #[inline(always)]
+    fn concat_shift(self, lo: Self::V, hi: Self::V, shift: usize) -> Self::V {
+        let mut buf = [0.0f32; 32];
+        // SAFETY: `buf` holds `2 * LANES <= 32` values; `shift + LANES <= 2 * LANES`.
+        unsafe {
+            self.store(buf.as_mut_ptr(), lo);
+            self.store(buf.as_mut_ptr().add(Self::LANES), hi);
+            self.load(buf.as_ptr().add(shift))
         }
     }
     /// Stores the first `len <= LANES` lanes of `v` to `p`.
