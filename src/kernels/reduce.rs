@@ -372,8 +372,20 @@ pub(crate) unsafe fn extreme<S: Simd, const MAX: bool>(
     let mut poison = [zero; 4];
     let mut tail_nan = s.is_nan(zero);
     let mut i = 0;
-    // SAFETY: full vectors are read only while they fit in `0..n`, then a partial tail.
+    // SAFETY: a head of `i < l` values, full vectors only while they fit in `0..n`,
+    // then a partial tail.
     unsafe {
+        // Vector-aligned loads after a partial head, where vectors would otherwise
+        // straddle cache lines (AVX-512 max at 256 K, 16-byte-aligned data: 0.045 ->
+        // 0.041 ns/el); the extreme does not depend on the grouping.
+        let misaligned = (x as usize / 4) % l;
+        if S::ALIGNED_BLOCKS && misaligned != 0 && n >= 8 * l {
+            let head = l - misaligned;
+            let v = map(load_partial(s, x, head, pad));
+            tail_nan = s.mask_or(tail_nan, s.is_nan(v));
+            acc[0] = pick(acc[0], v);
+            i = head;
+        }
         while i + 4 * l <= n {
             for (k, a) in acc.iter_mut().enumerate() {
                 let v = map(s.load(x.add(i + k * l)));
