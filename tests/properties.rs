@@ -145,3 +145,44 @@ fn long_sums_from_every_start_offset_follow_the_canonical_order() {
         }
     }
 }
+
+/// Reductions reading 10 MB or more switch to 256-bit kernels inside the AVX-512 backend;
+/// the bits stay those of every other backend (and of the canonical order).
+#[test]
+fn reductions_past_the_streaming_threshold_keep_their_bits() {
+    let n: usize = 3 << 20;
+    let a: Vec<f32> = (0..n)
+        .map(|i| (i as f32 * 0.37).sin() * 10f32.powi((i % 7) as i32 - 3))
+        .collect();
+    let b: Vec<f32> = a.iter().rev().copied().collect();
+    let want_sum = common::canonical_sum(&a);
+    let products: Vec<f32> = a.iter().zip(&b).map(|(x, y)| x * y).collect();
+    let want_dot = common::canonical_sum(&products);
+    let (a, b) = (ArrayView1::from(&a[..]), ArrayView1::from(&b[..]));
+    let reference = with_backend(Backend::Scalar, || {
+        (
+            a.simd_norm_l1(),
+            a.simd_norm_l2(),
+            a.simd_max(),
+            a.simd_norm_linf(),
+        )
+    })
+    .unwrap();
+    for backend in available_backends() {
+        with_backend(backend, || {
+            assert!(same(a.simd_sum(), want_sum), "{backend} sum");
+            assert!(same(a.simd_dot(&b), want_dot), "{backend} dot");
+            let got = (
+                a.simd_norm_l1(),
+                a.simd_norm_l2(),
+                a.simd_max(),
+                a.simd_norm_linf(),
+            );
+            assert!(same(got.0, reference.0), "{backend} norm_l1");
+            assert!(same(got.1, reference.1), "{backend} norm_l2");
+            assert_eq!(got.2, reference.2, "{backend} max");
+            assert!(same(got.3, reference.3), "{backend} norm_linf");
+        })
+        .unwrap();
+    }
+}
