@@ -165,6 +165,7 @@ fn reductions_past_the_streaming_threshold_keep_their_bits() {
             a.simd_norm_l2(),
             a.simd_max(),
             a.simd_norm_linf(),
+            a.simd_argmin(),
         )
     })
     .unwrap();
@@ -177,11 +178,13 @@ fn reductions_past_the_streaming_threshold_keep_their_bits() {
                 a.simd_norm_l2(),
                 a.simd_max(),
                 a.simd_norm_linf(),
+                a.simd_argmin(),
             );
             assert!(same(got.0, reference.0), "{backend} norm_l1");
             assert!(same(got.1, reference.1), "{backend} norm_l2");
             assert_eq!(got.2, reference.2, "{backend} max");
             assert!(same(got.3, reference.3), "{backend} norm_linf");
+            assert_eq!(got.4, reference.4, "{backend} argmin");
         })
         .unwrap();
     }

@@ -301,12 +301,12 @@ macro_rules! kernel_table {
         $(#[$attr])*
         unsafe fn max_block(x: *const f32, n: usize) -> (Extreme, usize) {
             // SAFETY: the caller upholds the pointer contract of `Kernels`.
-            unsafe { reduce::extreme_block::<_, true>(token(), x, n) }
+            by_size!(n, s => unsafe { reduce::extreme_block::<_, true>(s, x, n) })
         }
         $(#[$attr])*
         unsafe fn min_block(x: *const f32, n: usize) -> (Extreme, usize) {
             // SAFETY: the caller upholds the pointer contract of `Kernels`.
-            unsafe { reduce::extreme_block::<_, false>(token(), x, n) }
+            by_size!(n, s => unsafe { reduce::extreme_block::<_, false>(s, x, n) })
         }
 
         /// This backend's entry points.
