@@ -3,7 +3,7 @@
 //! special cases are selects. Error bounds (over all 2^32 inputs, every backend) are in
 //! `docs/accuracy.md`.
 
-use super::elementwise::{map3, output_runs_ahead, Ptr, Splat};
+use super::elementwise::{map3, Ptr, Splat};
 use super::math::{
     self, all_within, clamp_keep_nan, fast_two_sum, horner, pow2_floor126, two_sum, within,
     x_logistic, EXP_LO,
@@ -90,30 +90,6 @@ unsafe fn map_activation<S: Simd>(
             rarely_taken();
             full(x)
         }
-    }
-    if output_runs_ahead(out, [Some(a)]) {
-        // From the end down (see `output_runs_ahead`), two vectors per iteration.
-        let mut i = n;
-        // SAFETY: full vectors are read and written only at `i..i+2l <= n` (or
-        // `i..i+l`), then the leading `i < l` values as a partial vector.
-        unsafe {
-            while i >= 2 * l {
-                i -= 2 * l;
-                let r0 = pick(s, s.load(a.add(i)), limit, &short, &full);
-                let r1 = pick(s, s.load(a.add(i + l)), limit, &short, &full);
-                s.store(out.add(i), r0);
-                s.store(out.add(i + l), r1);
-            }
-            if i >= l {
-                i -= l;
-                s.store(out.add(i), pick(s, s.load(a.add(i)), limit, &short, &full));
-            }
-            if i > 0 {
-                let r = pick(s, load_partial(s, a, i, 0.0), limit, &short, &full);
-                store_partial(s, out, i, r);
-            }
-        }
-        return;
     }
     let mut i = 0;
     // SAFETY: every access stays inside `0..n`: a head of `head < l` values, full vectors

@@ -15,27 +15,6 @@ pub(crate) trait Src: Copy {
     /// # Safety
     /// `i..i+len` must be readable for a pointer source, `len <= LANES`.
     unsafe fn load_partial<S: Simd>(self, s: S, i: usize, len: usize) -> S::V;
-    /// The start of a pointer source (`None` for a broadcast scalar).
-    fn addr(self) -> Option<*const f32>;
-}
-
-/// Whether `out` starts a little after one of `inputs` modulo 4096 bytes. Then an
-/// ascending loop stalls on 4 K aliasing: the next iteration's loads share the low 12
-/// address bits of the stores just issued, and wait for them (measured on the
-/// development EPYC: AVX2 exp 0.283 -> 0.317 ns/element with the output 112 bytes
-/// ahead, 0.279 -> 0.36 in the report's layout, 48 bytes ahead). A descending loop
-/// never loads what it just stored past.
-#[inline(always)]
-pub(crate) fn output_runs_ahead<const K: usize>(
-    out: *mut f32,
-    inputs: [Option<*const f32>; K],
-) -> bool {
-    /// How far ahead counts as "a little" (loads run at most a few iterations ahead).
-    const WINDOW: usize = 1024;
-    inputs.into_iter().flatten().any(|p| {
-        let d = (out as usize).wrapping_sub(p as usize) % 4096;
-        d != 0 && d < WINDOW
-    })
 }
 
 /// A contiguous operand.
@@ -57,10 +36,6 @@ impl Src for Ptr {
         // SAFETY: the caller guarantees `i..i+len` is readable.
         unsafe { load_partial(s, self.0.add(i), len, 0.0) }
     }
-    #[inline(always)]
-    fn addr(self) -> Option<*const f32> {
-        Some(self.0)
-    }
 }
 
 impl Src for Splat {
@@ -71,10 +46,6 @@ impl Src for Splat {
     #[inline(always)]
     unsafe fn load_partial<S: Simd>(self, s: S, _i: usize, _len: usize) -> S::V {
         s.splat(self.0)
-    }
-    #[inline(always)]
-    fn addr(self) -> Option<*const f32> {
-        None
     }
 }
 
@@ -95,25 +66,6 @@ pub(crate) unsafe fn map3<S: Simd, A: Src, B: Src, C: Src>(
     f: impl Fn(S::V, S::V, S::V) -> S::V,
 ) {
     let l = S::LANES;
-    if output_runs_ahead(out, [a.addr(), b.addr(), c.addr()]) {
-        // From the end down (see `output_runs_ahead`), four vectors per iteration as
-        // below (two made tanh 10 % slower).
-        let mut i = n;
-        // SAFETY: full vectors are read and written only at `i..i+4l <= n` (or
-        // `i..i+l`), then the leading `i < l` values as a partial vector.
-        unsafe {
-            while i >= 4 * l {
-                i -= 4 * l;
-                four_vectors(s, a, b, c, out, i, &f);
-            }
-            while i >= l {
-                i -= l;
-                one_vector(s, a, b, c, out, i, l, &f);
-            }
-            one_vector(s, a, b, c, out, 0, i, &f);
-        }
-        return;
-    }
     let mut i = 0;
     // SAFETY: every access below stays inside `0..n` (a head of `head < l` values,
     // full vectors only while `i + k*l <= n`, then a tail of `n - i < l` values).
