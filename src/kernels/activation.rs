@@ -3,7 +3,7 @@
 //! special cases are selects. Error bounds (over all 2^32 inputs, every backend) are in
 //! `docs/accuracy.md`.
 
-use super::elementwise::{map3, Ptr, Splat};
+use super::elementwise::{map3, run_descending, Ptr, Splat};
 use super::math::{
     self, all_within, clamp_keep_nan, fast_two_sum, horner, pow2_floor126, two_sum, within,
     x_logistic, EXP_LO,
@@ -90,6 +90,33 @@ unsafe fn map_activation<S: Simd>(
             rarely_taken();
             full(x)
         }
+    }
+    // Not for one lane: the scalar loop below interleaves four bodies behind one range
+    // test, which a descending loop of single values loses (scalar sigmoid 16 K: 3.77
+    // against 0.94 ns/element).
+    if S::LANES > 1 && run_descending(out, [Some(a)]) {
+        // From the end down (see `run_descending`), two vectors per iteration.
+        let mut i = n;
+        // SAFETY: full vectors are read and written only at `i..i+2l <= n` (or
+        // `i..i+l`), then the leading `i < l` values as a partial vector.
+        unsafe {
+            while i >= 2 * l {
+                i -= 2 * l;
+                let r0 = pick(s, s.load(a.add(i)), limit, &short, &full);
+                let r1 = pick(s, s.load(a.add(i + l)), limit, &short, &full);
+                s.store(out.add(i), r0);
+                s.store(out.add(i + l), r1);
+            }
+            if i >= l {
+                i -= l;
+                s.store(out.add(i), pick(s, s.load(a.add(i)), limit, &short, &full));
+            }
+            if i > 0 {
+                let r = pick(s, load_partial(s, a, i, 0.0), limit, &short, &full);
+                store_partial(s, out, i, r);
+            }
+        }
+        return;
     }
     let mut i = 0;
     // SAFETY: every access stays inside `0..n`: a head of `head < l` values, full vectors

@@ -15,6 +15,36 @@ pub(crate) trait Src: Copy {
     /// # Safety
     /// `i..i+len` must be readable for a pointer source, `len <= LANES`.
     unsafe fn load_partial<S: Simd>(self, s: S, i: usize, len: usize) -> S::V;
+    /// The start of a pointer source (`None` for a broadcast scalar).
+    fn addr(self) -> Option<*const f32>;
+}
+
+/// Whether a loop over one input should run from the end down: when `out` starts a
+/// little after `input` modulo 4096 bytes, an ascending loop stalls on 4 K aliasing (the
+/// next iteration's loads share the low 12 address bits of the stores just issued, and
+/// wait for them); a descending loop never loads what it just stored past. Measured on
+/// the development EPYC in the report's layout (fresh 16 K outputs 48 bytes after their
+/// input): AVX2 exp 0.31-0.43 ascending against 0.285 descending, relu 0.083-0.095
+/// against 0.071 ns/element.
+///
+/// Only for one input: with two (`a + b`, lerp, fma) the Xeon ran the report's 16 K
+/// `add` and `mul` 1.8x slower from the end down (0.20-0.22 against 0.114-0.128
+/// ns/element), while one-input loops were equal or faster there.
+#[inline(always)]
+pub(crate) fn run_descending<const K: usize>(
+    out: *mut f32,
+    inputs: [Option<*const f32>; K],
+) -> bool {
+    /// How far ahead counts as "a little" (loads run at most a few iterations ahead).
+    const WINDOW: usize = 1024;
+    let mut pointers = inputs.into_iter().flatten();
+    match (pointers.next(), pointers.next()) {
+        (Some(p), None) => {
+            let d = (out as usize).wrapping_sub(p as usize) % 4096;
+            d != 0 && d < WINDOW
+        }
+        _ => false,
+    }
 }
 
 /// A contiguous operand.
@@ -36,6 +66,10 @@ impl Src for Ptr {
         // SAFETY: the caller guarantees `i..i+len` is readable.
         unsafe { load_partial(s, self.0.add(i), len, 0.0) }
     }
+    #[inline(always)]
+    fn addr(self) -> Option<*const f32> {
+        Some(self.0)
+    }
 }
 
 impl Src for Splat {
@@ -46,6 +80,10 @@ impl Src for Splat {
     #[inline(always)]
     unsafe fn load_partial<S: Simd>(self, s: S, _i: usize, _len: usize) -> S::V {
         s.splat(self.0)
+    }
+    #[inline(always)]
+    fn addr(self) -> Option<*const f32> {
+        None
     }
 }
 
@@ -66,6 +104,25 @@ pub(crate) unsafe fn map3<S: Simd, A: Src, B: Src, C: Src>(
     f: impl Fn(S::V, S::V, S::V) -> S::V,
 ) {
     let l = S::LANES;
+    if run_descending(out, [a.addr(), b.addr(), c.addr()]) {
+        // From the end down (see `run_descending`), four vectors per iteration as
+        // below (two made tanh 10 % slower).
+        let mut i = n;
+        // SAFETY: full vectors are read and written only at `i..i+4l <= n` (or
+        // `i..i+l`), then the leading `i < l` values as a partial vector.
+        unsafe {
+            while i >= 4 * l {
+                i -= 4 * l;
+                four_vectors(s, a, b, c, out, i, &f);
+            }
+            while i >= l {
+                i -= l;
+                one_vector(s, a, b, c, out, i, l, &f);
+            }
+            one_vector(s, a, b, c, out, 0, i, &f);
+        }
+        return;
+    }
     let mut i = 0;
     // SAFETY: every access below stays inside `0..n` (a head of `head < l` values,
     // full vectors only while `i + k*l <= n`, then a tail of `n - i < l` values).

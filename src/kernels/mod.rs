@@ -9,6 +9,8 @@
 pub(crate) mod activation;
 pub(crate) mod elementwise;
 pub(crate) mod math;
+#[cfg(test)]
+mod order_tests;
 pub(crate) mod reduce;
 pub(crate) mod scalar;
 pub(crate) mod simd;
