@@ -103,10 +103,10 @@ pub(crate) const STREAMING_REDUCTION: usize = 5 << 19;
 
 /// `by_size!(reads, s => body)`: `body` with `s` bound to the table's token, or to its
 /// memory-bound token from [`STREAMING_REDUCTION`] values read on (expanded inside
-/// [`kernel_table!`], where `token` and `ew_token` are defined).
+/// [`kernel_table!`], where `token`, `ew_token` and `SPLIT_STREAMING` are defined).
 macro_rules! by_size {
     ($reads:expr, $s:ident => $body:expr) => {
-        if $reads >= $crate::kernels::STREAMING_REDUCTION {
+        if SPLIT_STREAMING && $reads >= $crate::kernels::STREAMING_REDUCTION {
             let $s = ew_token();
             $body
         } else {
@@ -135,6 +135,11 @@ macro_rules! kernel_table {
             // through `KERNELS`, handed out after the CPU features were detected.
             unsafe { <$token>::new_unchecked() }
         }
+
+        /// Whether this table's memory-bound token differs from its own (the AVX-512
+        /// table): elsewhere `by_size!` compiles to the one kernel, with no size test.
+        const SPLIT_STREAMING: bool = <$ew as $crate::kernels::simd::Simd>::LANES
+            != <$token as $crate::kernels::simd::Simd>::LANES;
 
         /// The token of the memory-bound kernels: the element-wise ops, and reductions
         /// that read at least [`STREAMING_REDUCTION`] values (see the AVX-512 table).
