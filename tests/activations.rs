@@ -149,6 +149,9 @@ fn special_values() -> Vec<f32> {
         -16.288_96,
         86.0,
         -86.0,
+        // gelu_tanh: the end of its short form.
+        9.5,
+        -9.5,
         17.328_68,
         1e-8,
         -1e-8,

@@ -222,14 +222,15 @@ pub(crate) fn exp_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
 pub(crate) fn sigmoid_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
     let one = s.splat(1.0);
     if FULL {
-        let (d, _) = math::one_plus_exp_neg::<S, true>(s, clamp_keep_nan(s, x, -86.0, 86.0));
+        let xc = clamp_keep_nan(s, x, -86.0, 86.0);
+        let (d, _) = math::one_plus_exp_neg::<S, true>(s, xc, None);
         s.select(
             s.lt(x, s.splat(-86.0)),
             math::exp::<S, true>(s, x),
             s.div(one, d),
         )
     } else {
-        s.div(one, math::one_plus_exp_neg::<S, false>(s, x).0)
+        s.div(one, math::one_plus_exp_neg::<S, false>(s, x, None).0)
     }
 }
 
@@ -245,7 +246,7 @@ pub(crate) fn swish_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
     } else {
         x
     };
-    let (d, dl) = math::one_plus_exp_neg::<S, FULL>(s, xc);
+    let (d, dl) = math::one_plus_exp_neg::<S, FULL>(s, xc, None);
     let q = s.div(x, d);
     // x - q (d + dl), divided by d; the sign of zero restored.
     let rem = s.mul_add_fast(s.neg(q), dl, math::residual(s, q, d, x));
@@ -342,16 +343,13 @@ pub(crate) fn gelu_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
     }
 }
 
-/// `x σ(2u)` with `2u = x (C1 + C2 x²)`, the doubled tanh-GELU argument, as a pair.
+/// The doubled tanh-GELU argument `2u = x (C1 + C2 x²)` as a pair `(vh, vl)`, both
+/// constants as pairs: its relative error would otherwise be multiplied by `|2u|` (up to
+/// 77 in the short form) in the result.
 #[inline(always)]
-pub(crate) fn gelu_tanh_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
-    let xc = if FULL {
-        clamp_keep_nan(s, x, -20.0, 20.0)
-    } else {
-        x
-    };
-    let wh = s.mul(xc, xc);
-    let wl = s.mul_err(xc, xc);
+fn gelu_tanh_arg<S: Simd>(s: S, x: S::V) -> (S::V, S::V) {
+    let wh = s.mul(x, x);
+    let wl = s.mul_err(x, x);
     let c2h = s.splat(GT_C2H);
     let ph = s.mul(c2h, wh);
     let pl = s.add(
@@ -360,10 +358,31 @@ pub(crate) fn gelu_tanh_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
     );
     let (gh, ge) = two_sum(s, s.splat(GT_C1H), ph);
     let gl = s.add(ge, s.add(s.splat(GT_C1L), pl));
-    let vh = s.mul(xc, gh);
-    let vl = s.mul_add_fast(xc, gl, s.mul_err(xc, gh));
-    let xn = if FULL { s.max(s.splat(-20.0), x) } else { x };
-    x_logistic::<S, true, FULL>(s, xn, vh, Some(vl))
+    let vh = s.mul(x, gh);
+    (vh, s.mul_add_fast(x, gl, s.mul_err(x, gh)))
+}
+
+/// `x σ(2u) = x / (1 + e^-2u)`, the denominator rounded once from the pair-valued
+/// argument (as for swish, without the quotient's correction: the bound is 4 ulp).
+/// Beyond `|x| = 9.5` (tiny or subnormal results below, `x` itself above) the pair form
+/// of [`x_logistic`].
+#[inline(always)]
+pub(crate) fn gelu_tanh_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
+    let xc = if FULL {
+        clamp_keep_nan(s, x, -9.5, 9.5)
+    } else {
+        x
+    };
+    let (vh, vl) = gelu_tanh_arg(s, xc);
+    let q = s.div(xc, math::one_plus_exp_neg::<S, true>(s, vh, Some(vl)).0);
+    if FULL {
+        let xw = clamp_keep_nan(s, x, -20.0, 20.0);
+        let (wh, wl) = gelu_tanh_arg(s, xw);
+        let far = x_logistic::<S, true, true>(s, s.max(s.splat(-20.0), x), wh, Some(wl));
+        s.select(within(s, x, 9.5), q, far)
+    } else {
+        q
+    }
 }
 
 macro_rules! activation_kernels {

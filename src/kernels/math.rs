@@ -153,20 +153,31 @@ const EXPM1_G: [f32; 6] = [
     0.001_393_709_2,
 ];
 
-/// `1 + e^-x`, rounded once, and the rounding error (to about `2^-24` of itself), for `|x| <= 16` (or NaN), and without `FULL` only there;
-/// with `FULL`, `|x| <= 86` (clamp first).
+/// `1 + e^-(x + xl)`, rounded once, and its rounding error (to about `2^-24` of itself):
+/// for `|x| <= 16` (or NaN) without `WIDE`, for `|x| <= 86` with it. `xl`, if given, is a
+/// low part of the argument (`|xl|` at most about `2^-16`), taken in as
+/// `e^-x (1 - xl)`.
 ///
 /// With `-x = n ln2 + r` and `e^r = 1 + v`: `1 + e^-x = (1 + 2^n) + 2^n v`, where
 /// `2^n v` is exact and so is `1 + 2^n` for `|n| <= 23`, so the multiply-add rounds
-/// once, fused or not. Beyond (`|x| > 16.3`, `FULL` only) `1 + 2^n` rounds to `2^n` or
+/// once, fused or not. Beyond (`|x| > 16.3`, `WIDE` only) `1 + 2^n` rounds to `2^n` or
 /// to 1, and the part it drops (`1`, or `2^n`) joins `v` instead, as `2^-n` or 1.
 #[inline(always)]
-pub(crate) fn one_plus_exp_neg<S: Simd, const FULL: bool>(s: S, x: S::V) -> (S::V, S::V) {
+pub(crate) fn one_plus_exp_neg<S: Simd, const WIDE: bool>(
+    s: S,
+    x: S::V,
+    xl: Option<S::V>,
+) -> (S::V, S::V) {
     let one = s.splat(1.0);
     let (r, _, k) = exp_reduce::<S, false>(s, s.neg(x));
     let scale = s.ldexp_magic(one, k);
     let v = s.mul(r, horner(s, r, &EXPM1_G));
-    let v = if FULL {
+    // e^-(x + xl) = (1 + v)(1 - xl) = 1 + (v - xl - xl v).
+    let v = match xl {
+        Some(xl) => s.mul_add_fast(s.neg(xl), v, s.sub(v, xl)),
+        None => v,
+    };
+    let v = if WIDE {
         let inv = s.ldexp_magic(one, s.sub(s.splat(2.0 * ROUND_MAGIC), k));
         let dropped = s.select(s.lt(k, s.splat(ROUND_MAGIC)), one, inv);
         let exact = within(s, s.sub(k, s.splat(ROUND_MAGIC)), 23.0);

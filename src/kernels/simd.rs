@@ -55,7 +55,7 @@ pub(crate) trait Simd: Copy {
             self.load(buf.as_ptr())
         }
     }
-    /// Loads `len < LANES` values from `p` into the top `len` lanes; the others hold
+    /// Loads `0 < len < LANES` values from `p` into the top `len` lanes; the others hold
     /// +0.0. The default goes through a stack buffer; ISAs with masked loads override it.
     ///
     /// # Safety
