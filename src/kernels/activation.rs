@@ -94,7 +94,7 @@ unsafe fn map_activation<S: Simd>(
     // Not for one lane: the scalar loop below interleaves four bodies behind one range
     // test, which a descending loop of single values loses (scalar sigmoid 16 K: 3.77
     // against 0.94 ns/element).
-    if S::LANES > 1 && run_descending(out, [Some(a)]) {
+    if S::LANES > 1 && run_descending(out, [Some(a)], false) {
         // From the end down (see `run_descending`), two vectors per iteration.
         let mut i = n;
         // SAFETY: full vectors are read and written only at `i..i+2l <= n` (or
@@ -438,6 +438,7 @@ pub(crate) unsafe fn tanh<S: Simd>(s: S, a: *const f32, out: *mut f32, n: usize)
             Splat(0.0),
             out,
             n,
+            false,
             #[inline(always)]
             |x, _, _| tanh_v(s, x),
         )

@@ -29,11 +29,15 @@ pub(crate) trait Src: Copy {
 ///
 /// Only for one input: with two (`a + b`, lerp, fma) the Xeon ran the report's 16 K
 /// `add` and `mul` 1.8x slower from the end down (0.20-0.22 against 0.114-0.128
-/// ns/element), while one-input loops were equal or faster there.
+/// ns/element). And a `memory_bound` loop (abs, relu, clamp, an operator with a scalar)
+/// only on AMD CPUs (told by SSE4a, which only AMD implements): the Xeon ran those at
+/// 16 K 1.6-1.9x slower from the end down in two runs of three (relu 0.185-0.241
+/// against 0.109), while the activations gained there too (exp 0.329 against 0.367).
 #[inline(always)]
 pub(crate) fn run_descending<const K: usize>(
     out: *mut f32,
     inputs: [Option<*const f32>; K],
+    memory_bound: bool,
 ) -> bool {
     /// How far ahead counts as "a little" (loads run at most a few iterations ahead).
     const WINDOW: usize = 1024;
@@ -41,9 +45,22 @@ pub(crate) fn run_descending<const K: usize>(
     match (pointers.next(), pointers.next()) {
         (Some(p), None) => {
             let d = (out as usize).wrapping_sub(p as usize) % 4096;
-            d != 0 && d < WINDOW
+            d != 0 && d < WINDOW && (!memory_bound || memory_bound_loops_descend())
         }
         _ => false,
+    }
+}
+
+/// Whether memory-bound one-input loops run from the end down when aliased (see
+/// [`run_descending`]): on AMD CPUs only.
+pub(crate) fn memory_bound_loops_descend() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("sse4a")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
     }
 }
 
@@ -89,11 +106,14 @@ impl Src for Splat {
 
 /// `out[i] = f(a[i], b[i], c[i])` for `i < n`, four vectors per iteration, then one,
 /// then a padded tail. `out` may be the same pointer as any pointer operand.
+/// `memory_bound` tells a loop limited by memory from one limited by `f`'s arithmetic
+/// (see [`run_descending`]).
 ///
 /// # Safety
 /// Pointer operands must be readable and `out` writable for `n` values; `out` may
 /// alias an operand only exactly (same start).
 #[inline(always)]
+#[allow(clippy::too_many_arguments)] // three operands, their output, and the loop's kind
 pub(crate) unsafe fn map3<S: Simd, A: Src, B: Src, C: Src>(
     s: S,
     a: A,
@@ -101,10 +121,11 @@ pub(crate) unsafe fn map3<S: Simd, A: Src, B: Src, C: Src>(
     c: C,
     out: *mut f32,
     n: usize,
+    memory_bound: bool,
     f: impl Fn(S::V, S::V, S::V) -> S::V,
 ) {
     let l = S::LANES;
-    if run_descending(out, [a.addr(), b.addr(), c.addr()]) {
+    if run_descending(out, [a.addr(), b.addr(), c.addr()], memory_bound) {
         // From the end down (see `run_descending`), four vectors per iteration as
         // below (two made tanh 10 % slower).
         let mut i = n;
@@ -238,7 +259,7 @@ pub(crate) unsafe fn binary<S: Simd, const OP: u8, A: Src, B: Src>(
 ) {
     // SAFETY: forwarded from the caller.
     unsafe {
-        map3(s, a, b, Splat(0.0), out, n, |x, y, _| match OP {
+        map3(s, a, b, Splat(0.0), out, n, true, |x, y, _| match OP {
             binop::ADD => s.add(x, y),
             binop::SUB => s.sub(x, y),
             binop::MUL => s.mul(x, y),
@@ -255,9 +276,16 @@ pub(crate) unsafe fn binary<S: Simd, const OP: u8, A: Src, B: Src>(
 pub(crate) unsafe fn abs<S: Simd>(s: S, a: *const f32, out: *mut f32, n: usize) {
     // SAFETY: forwarded from the caller.
     unsafe {
-        map3(s, Ptr(a), Splat(0.0), Splat(0.0), out, n, |x, _, _| {
-            s.abs(x)
-        })
+        map3(
+            s,
+            Ptr(a),
+            Splat(0.0),
+            Splat(0.0),
+            out,
+            n,
+            true,
+            |x, _, _| s.abs(x),
+        )
     }
 }
 
@@ -269,10 +297,19 @@ pub(crate) unsafe fn abs<S: Simd>(s: S, a: *const f32, out: *mut f32, n: usize) 
 pub(crate) unsafe fn relu<S: Simd>(s: S, a: *const f32, out: *mut f32, n: usize) {
     // SAFETY: forwarded from the caller.
     unsafe {
-        map3(s, Ptr(a), Splat(0.0), Splat(0.0), out, n, |x, _, _| {
-            let zero = s.zero();
-            s.select(s.le(x, zero), zero, x)
-        })
+        map3(
+            s,
+            Ptr(a),
+            Splat(0.0),
+            Splat(0.0),
+            out,
+            n,
+            true,
+            |x, _, _| {
+                let zero = s.zero();
+                s.select(s.le(x, zero), zero, x)
+            },
+        )
     }
 }
 
@@ -293,9 +330,16 @@ pub(crate) unsafe fn clamp<S: Simd>(
     unsafe {
         // max(lo, x) is `lo > x ? lo : x` = `x < lo ? lo : x` (NaN x stays x), and
         // min(hi, r) is `hi < r ? hi : r`: exactly f32::clamp's two steps.
-        map3(s, Ptr(a), Splat(lo), Splat(hi), out, n, |x, lo, hi| {
-            s.min(hi, s.max(lo, x))
-        })
+        map3(
+            s,
+            Ptr(a),
+            Splat(lo),
+            Splat(hi),
+            out,
+            n,
+            true,
+            |x, lo, hi| s.min(hi, s.max(lo, x)),
+        )
     }
 }
 
@@ -314,7 +358,7 @@ pub(crate) unsafe fn lerp<S: Simd>(
 ) {
     // SAFETY: forwarded from the caller.
     unsafe {
-        map3(s, Ptr(a), Ptr(b), Splat(t), out, n, |a, b, t| {
+        map3(s, Ptr(a), Ptr(b), Splat(t), out, n, true, |a, b, t| {
             s.add(a, s.mul(t, s.sub(b, a)))
         })
     }
@@ -335,7 +379,7 @@ pub(crate) unsafe fn fma<S: Simd>(
 ) {
     // SAFETY: forwarded from the caller.
     unsafe {
-        map3(s, Ptr(a), Ptr(b), Ptr(c), out, n, |a, b, c| {
+        map3(s, Ptr(a), Ptr(b), Ptr(c), out, n, true, |a, b, c| {
             s.mul_add(a, b, c)
         })
     }
@@ -350,7 +394,7 @@ pub(crate) unsafe fn fma<S: Simd>(
 pub(crate) unsafe fn max_update<S: Simd>(s: S, acc: *mut f32, x: *const f32, n: usize) {
     // SAFETY: forwarded from the caller.
     unsafe {
-        map3(s, Ptr(acc), Ptr(x), Splat(0.0), acc, n, |m, x, _| {
+        map3(s, Ptr(acc), Ptr(x), Splat(0.0), acc, n, true, |m, x, _| {
             s.select(s.mask_or(s.is_nan(x), s.lt(m, x)), x, m)
         })
     }

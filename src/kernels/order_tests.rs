@@ -1,5 +1,6 @@
-//! One-input element-wise and activation loops run from the end down when the output
-//! starts a little after the input modulo 4096 bytes (`elementwise::run_descending`).
+//! One-input activation loops (and, on AMD, one-input element-wise loops) run from the
+//! end down when the output starts a little after the input modulo 4096 bytes
+//! (`elementwise::run_descending`).
 //! Placing the pointers that way, every backend's kernels must give the bits of the
 //! ordinary ascending run, for every length to 300 and a few long ones.
 
@@ -80,19 +81,25 @@ fn loops_give_the_same_bits_in_either_order() {
 
 #[test]
 fn only_one_input_loops_run_descending() {
-    use crate::kernels::elementwise::run_descending;
+    use crate::kernels::elementwise::{memory_bound_loops_descend, run_descending};
     let buf = vec![0.0f32; 4096];
     let p = buf.as_ptr();
     let out = p.wrapping_add(12) as *mut f32; // 48 bytes after the input
-    assert!(run_descending(out, [Some(p), None, None]));
+    assert!(run_descending(out, [Some(p), None, None], false));
+    assert_eq!(
+        run_descending(out, [Some(p), None, None], true),
+        memory_bound_loops_descend()
+    );
     assert!(!run_descending(
         out,
-        [Some(p), Some(p.wrapping_add(1024)), None]
+        [Some(p), Some(p.wrapping_add(1024)), None],
+        false
     ));
-    assert!(!run_descending(p as *mut f32, [Some(p), None, None]));
+    assert!(!run_descending(p as *mut f32, [Some(p), None, None], false));
     assert!(!run_descending(
         p.wrapping_add(512) as *mut f32,
-        [Some(p), None, None]
+        [Some(p), None, None],
+        false
     ));
-    assert!(!run_descending(out, [None, None, None]));
+    assert!(!run_descending(out, [None, None, None], false));
 }
