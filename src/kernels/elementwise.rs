@@ -268,12 +268,12 @@ pub(crate) unsafe fn binary<S: Simd, const OP: u8, A: Src, B: Src>(
     }
 }
 
-/// `out = |a|` (`f32::abs`).
+/// `out[i] = f(a[i])`: a memory-bound one-input [`map3`].
 ///
 /// # Safety
 /// As [`map3`].
 #[inline(always)]
-pub(crate) unsafe fn abs<S: Simd>(s: S, a: *const f32, out: *mut f32, n: usize) {
+unsafe fn map1<S: Simd>(s: S, a: *const f32, out: *mut f32, n: usize, f: impl Fn(S::V) -> S::V) {
     // SAFETY: forwarded from the caller.
     unsafe {
         map3(
@@ -284,9 +284,19 @@ pub(crate) unsafe fn abs<S: Simd>(s: S, a: *const f32, out: *mut f32, n: usize) 
             out,
             n,
             true,
-            |x, _, _| s.abs(x),
+            |x, _, _| f(x),
         )
     }
+}
+
+/// `out = |a|` (`f32::abs`).
+///
+/// # Safety
+/// As [`map3`].
+#[inline(always)]
+pub(crate) unsafe fn abs<S: Simd>(s: S, a: *const f32, out: *mut f32, n: usize) {
+    // SAFETY: forwarded from the caller.
+    unsafe { map1(s, a, out, n, |x| s.abs(x)) }
 }
 
 /// `out = if a <= 0 { +0.0 } else { a }`: negative values and -0.0 become +0.0, NaN stays.
@@ -297,19 +307,10 @@ pub(crate) unsafe fn abs<S: Simd>(s: S, a: *const f32, out: *mut f32, n: usize) 
 pub(crate) unsafe fn relu<S: Simd>(s: S, a: *const f32, out: *mut f32, n: usize) {
     // SAFETY: forwarded from the caller.
     unsafe {
-        map3(
-            s,
-            Ptr(a),
-            Splat(0.0),
-            Splat(0.0),
-            out,
-            n,
-            true,
-            |x, _, _| {
-                let zero = s.zero();
-                s.select(s.le(x, zero), zero, x)
-            },
-        )
+        map1(s, a, out, n, |x| {
+            let zero = s.zero();
+            s.select(s.le(x, zero), zero, x)
+        })
     }
 }
 
