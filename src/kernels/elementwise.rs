@@ -19,20 +19,19 @@ pub(crate) trait Src: Copy {
     fn addr(self) -> Option<*const f32>;
 }
 
-/// Whether a loop over one input should run from the end down: when `out` starts a
-/// little after `input` modulo 4096 bytes, an ascending loop stalls on 4 K aliasing (the
-/// next iteration's loads share the low 12 address bits of the stores just issued, and
-/// wait for them); a descending loop never loads what it just stored past. Measured on
-/// the development EPYC in the report's layout (fresh 16 K outputs 48 bytes after their
-/// input): AVX2 exp 0.31-0.43 ascending against 0.285 descending, relu 0.083-0.095
-/// against 0.071 ns/element.
+/// Whether a loop should run from the end down: when `out` starts a little after an
+/// input modulo 4096 bytes, an ascending loop stalls on 4 K aliasing (the next
+/// iteration's loads share the low 12 address bits of the stores just issued, and wait
+/// for them); a descending loop never loads what it just stored past. Measured on the
+/// development EPYC in the report's layout (fresh 16 K outputs 32-48 bytes after their
+/// inputs): AVX2 exp 0.31-0.43 ascending against 0.285 descending, relu 0.083-0.095
+/// against 0.071, `add` 0.112-0.122 against 0.105 ns/element.
 ///
-/// Only for one input: with two (`a + b`, lerp, fma) the Xeon ran the report's 16 K
-/// `add` and `mul` 1.8x slower from the end down (0.20-0.22 against 0.114-0.128
-/// ns/element). And a `memory_bound` loop (abs, relu, clamp, an operator with a scalar)
-/// only on AMD CPUs (told by SSE4a, which only AMD implements): the Xeon ran those at
-/// 16 K 1.6-1.9x slower from the end down in two runs of three (relu 0.185-0.241
-/// against 0.109), while the activations gained there too (exp 0.329 against 0.367).
+/// On AMD CPUs (told by SSE4a, which only AMD implements) every such loop descends.
+/// Elsewhere only one-input loops that are not `memory_bound` (the activations, tanh):
+/// the Xeon ran the report's 16 K `add` and `mul` 1.8x slower from the end down
+/// (0.20-0.22 against 0.114-0.128 ns/element) and abs, relu, clamp 1.6-1.9x slower in
+/// two runs of three, while its exp gained (0.329 against 0.367).
 #[inline(always)]
 pub(crate) fn run_descending<const K: usize>(
     out: *mut f32,
@@ -41,19 +40,24 @@ pub(crate) fn run_descending<const K: usize>(
 ) -> bool {
     /// How far ahead counts as "a little" (loads run at most a few iterations ahead).
     const WINDOW: usize = 1024;
+    let aliased = |p: &*const f32| {
+        let d = (out as usize).wrapping_sub(*p as usize) % 4096;
+        d != 0 && d < WINDOW
+    };
     let mut pointers = inputs.into_iter().flatten();
     match (pointers.next(), pointers.next()) {
-        (Some(p), None) => {
-            let d = (out as usize).wrapping_sub(p as usize) % 4096;
-            d != 0 && d < WINDOW && (!memory_bound || memory_bound_loops_descend())
+        (Some(p), None) => aliased(&p) && (!memory_bound || amd_descends_everything()),
+        (Some(p), Some(q)) => {
+            (aliased(&p) || aliased(&q) || pointers.any(|r| aliased(&r)))
+                && amd_descends_everything()
         }
         _ => false,
     }
 }
 
-/// Whether memory-bound one-input loops run from the end down when aliased (see
-/// [`run_descending`]): on AMD CPUs only.
-pub(crate) fn memory_bound_loops_descend() -> bool {
+/// Whether every aliased loop runs from the end down, memory-bound and two-input ones
+/// too (see [`run_descending`]): on AMD CPUs only.
+pub(crate) fn amd_descends_everything() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         std::arch::is_x86_feature_detected!("sse4a")

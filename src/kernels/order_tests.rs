@@ -1,5 +1,5 @@
-//! One-input activation loops (and, on AMD, one-input element-wise loops) run from the
-//! end down when the output starts a little after the input modulo 4096 bytes
+//! One-input activation loops (and, on AMD, every element-wise loop) run from the end
+//! down when the output starts a little after an input modulo 4096 bytes
 //! (`elementwise::run_descending`).
 //! Placing the pointers that way, every backend's kernels must give the bits of the
 //! ordinary ascending run, for every length to 300 and a few long ones.
@@ -62,7 +62,21 @@ fn loops_give_the_same_bits_in_either_order() {
                     let ctx = format!("{backend} {name} n={n} ahead={ahead}");
                     same_bits(&ctx, &buf[out_at..out_at + n], &want);
                 }
-                // A binary operator with a scalar operand: one input, so also descending.
+                // Two inputs (descending on AMD only).
+                let y: Vec<f32> = x.iter().map(|v| v * 0.5 + 1.0).collect();
+                let mut want = vec![0.0f32; n];
+                // SAFETY: all three hold `n` values.
+                unsafe { (k.binary[0].vv)(x.as_ptr(), y.as_ptr(), want.as_mut_ptr(), n) };
+                let p = buf.as_mut_ptr();
+                // SAFETY: input at `0..n`, output at `out_at..out_at + n`, disjoint and
+                // inside `buf`; `y` holds `n` values.
+                unsafe { (k.binary[0].vv)(p, y.as_ptr(), p.add(out_at), n) };
+                same_bits(
+                    &format!("{backend} add of two n={n} ahead={ahead}"),
+                    &buf[out_at..out_at + n],
+                    &want,
+                );
+                // A binary operator with a scalar operand: one input.
                 let mut want = vec![0.0f32; n];
                 // SAFETY: `x` and `want` hold `n` values each.
                 unsafe { (k.binary[0].vs)(x.as_ptr(), 0.75, want.as_mut_ptr(), n) };
@@ -80,21 +94,20 @@ fn loops_give_the_same_bits_in_either_order() {
 }
 
 #[test]
-fn only_one_input_loops_run_descending() {
-    use crate::kernels::elementwise::{memory_bound_loops_descend, run_descending};
+fn which_loops_run_descending() {
+    use crate::kernels::elementwise::{amd_descends_everything, run_descending};
     let buf = vec![0.0f32; 4096];
     let p = buf.as_ptr();
     let out = p.wrapping_add(12) as *mut f32; // 48 bytes after the input
     assert!(run_descending(out, [Some(p), None, None], false));
     assert_eq!(
         run_descending(out, [Some(p), None, None], true),
-        memory_bound_loops_descend()
+        amd_descends_everything()
     );
-    assert!(!run_descending(
-        out,
-        [Some(p), Some(p.wrapping_add(1024)), None],
-        false
-    ));
+    assert_eq!(
+        run_descending(out, [Some(p), Some(p.wrapping_add(1024)), None], true),
+        amd_descends_everything()
+    );
     assert!(!run_descending(p as *mut f32, [Some(p), None, None], false));
     assert!(!run_descending(
         p.wrapping_add(512) as *mut f32,
