@@ -27,15 +27,9 @@ const TANH_SPLIT: f32 = 0.75;
 /// rational fit; `P(0) = -1`, `Q(0) = 3` are exact).
 const TANH_P1: f32 = -0.044_269_517;
 const TANH_Q: [f32; 3] = [3.0, 1.332_808_5, 0.047_409_456];
-/// `G(r) = (e^2r - 1) / r` on `|r| <= ln2/4` to `2^-26` relative (a Chebyshev fit).
-const TANH_G: [f32; 6] = [
-    2.0,
-    2.0,
-    1.333_322_9,
-    0.666_662_45,
-    0.267_708_57,
-    0.089_197_39,
-];
+/// `G(r) = (e^2r - 1) / r` on `|r| <= ln2/4` to `2^-26` relative: the exponential's
+/// polynomial for the doubled argument (`math::EXPM1_G` scaled by powers of two, exactly).
+const TANH_G: [f32; 6] = math::EXPM1_G_DOUBLED;
 
 /// Mills-ratio polynomial for the erf GELU: with `t = 1 / (1 + y/2)`,
 /// `Φ(-y) e^(y²/2) = t * S(t - GELU_TC)` on `0 <= y <= 14.6` to `2^-30` relative.

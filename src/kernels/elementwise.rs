@@ -40,19 +40,13 @@ pub(crate) fn run_descending<const K: usize>(
 ) -> bool {
     /// How far ahead counts as "a little" (loads run at most a few iterations ahead).
     const WINDOW: usize = 1024;
-    let aliased = |p: &*const f32| {
-        let d = (out as usize).wrapping_sub(*p as usize) % 4096;
-        d != 0 && d < WINDOW
-    };
-    let mut pointers = inputs.into_iter().flatten();
-    match (pointers.next(), pointers.next()) {
-        (Some(p), None) => aliased(&p) && (!memory_bound || amd_descends_everything()),
-        (Some(p), Some(q)) => {
-            (aliased(&p) || aliased(&q) || pointers.any(|r| aliased(&r)))
-                && amd_descends_everything()
-        }
-        _ => false,
+    let (mut count, mut aliased) = (0, false);
+    for p in inputs.into_iter().flatten() {
+        let d = (out as usize).wrapping_sub(p as usize) % 4096;
+        count += 1;
+        aliased |= d != 0 && d < WINDOW;
     }
+    aliased && ((count == 1 && !memory_bound) || amd_descends_everything())
 }
 
 /// Whether every aliased loop runs from the end down, memory-bound and two-input ones

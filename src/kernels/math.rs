@@ -143,7 +143,7 @@ pub(crate) fn ldexp_nk<S: Simd, const FULL: bool>(s: S, m: S::V, n: S::V, k: S::
     }
 }
 
-/// `G(r) = (e^r - 1) / r` on `|r| <= ln2/2` to `2^-26` relative.
+/// `G(r) = (e^r - 1) / r` on `|r| <= ln2/2` to `2^-26` relative (a Chebyshev fit).
 const EXPM1_G: [f32; 6] = [
     1.0,
     0.5,
@@ -152,6 +152,20 @@ const EXPM1_G: [f32; 6] = [
     0.008_365_893,
     0.001_393_709_2,
 ];
+
+/// The same polynomial for `(e^2r - 1) / r = 2 G(2r)` (tanh's `e^2y`): coefficient `i`
+/// times `2^(i+1)`, exact, so both evaluations give the same `v` for `r` and `2r`.
+pub(crate) const EXPM1_G_DOUBLED: [f32; 6] = {
+    let mut c = EXPM1_G;
+    let mut i = 0;
+    let mut scale = 2.0;
+    while i < c.len() {
+        c[i] *= scale;
+        scale *= 2.0;
+        i += 1;
+    }
+    c
+};
 
 /// `1 + e^-(x + xl)`, rounded once, and its rounding error (to about `2^-24` of itself):
 /// for `|x| <= 16` (or NaN) without `WIDE`, for `|x| <= 86` with it. `xl`, if given, is a
