@@ -242,6 +242,32 @@ pub(crate) fn one_plus_exp_neg<S: Simd, const WIDE: bool>(
     (d, s.mul_add_fast(scale, v, s.sub(c, d)))
 }
 
+/// `ln 2 = LN2_HI + LN2_LO`, the high part `ln 2` rounded to f32.
+const LN2_HI: f32 = core::f32::consts::LN_2;
+const LN2_LO: f32 = -1.904_654_2e-9;
+
+/// `1 + e^-x` rounded once, for `|x| <= 16` (or NaN), with the errors before that
+/// rounding below about `2^-27` relative (against about `2^-25` in
+/// [`one_plus_exp_neg`]): swish divides by it without a correction. The reduced argument
+/// `r = -x - n LN2_HI` is exact (a true multiply-add on every backend: the exact product
+/// lies on a grid no finer than `r`'s ulp), the rest `-n LN2_LO` enters as `e^r (1 + rl)`,
+/// and `e^r - 1 = r + (r^2 h(r) + rl (1 + r))` is rounded once, at the end.
+#[inline(always)]
+pub(crate) fn one_plus_exp_neg_precise<S: Simd>(s: S, x: S::V) -> S::V {
+    let one = s.splat(1.0);
+    let magic = s.splat(ROUND_MAGIC);
+    let xn = s.neg(x);
+    let k = s.mul_add_fast(xn, s.splat(LOG2E), magic);
+    let n = s.sub(k, magic);
+    let r = s.mul_add(n, s.splat(-LN2_HI), xn);
+    let rl = s.mul(n, s.splat(-LN2_LO));
+    let h = horner(s, r, &EXP_H);
+    let c = s.mul_add_fast(s.mul(r, r), h, s.mul_add_fast(rl, r, rl));
+    let v = s.add(r, c);
+    let scale = s.ldexp_magic(one, k);
+    s.mul_add_fast(scale, v, s.add(scale, one))
+}
+
 /// `e^x`, within 1 ulp (see `docs/accuracy.md`). Without `FULL`, `|x| <= 86` or NaN.
 #[inline(always)]
 pub(crate) fn exp<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
