@@ -247,11 +247,13 @@ const LN2_HI: f32 = core::f32::consts::LN_2;
 const LN2_LO: f32 = -1.904_654_2e-9;
 
 /// `1 + e^-x` rounded once, for `|x| <= 16` (or NaN), with the errors before that
-/// rounding below about `2^-27` relative (against about `2^-25` in
+/// rounding below about `2^-26` relative (against about `2^-25` in
 /// [`one_plus_exp_neg`]): swish divides by it without a correction. The reduced argument
 /// `r = -x - n LN2_HI` is exact (a true multiply-add on every backend: the exact product
-/// lies on a grid no finer than `r`'s ulp), the rest `-n LN2_LO` enters as `e^r (1 + rl)`,
-/// and `e^r - 1 = r + (r^2 h(r) + rl (1 + r))` is rounded once, at the end.
+/// lies on a grid no finer than `r`'s ulp), the rest `rl = -n LN2_LO` is added to
+/// `e^r - 1 = r + (r^2 h(r) + rl)`, rounded once, at the end. (`e^(r + rl)` would add
+/// `rl r` too, at most `2^-26`: with it swish's worst case was 1.618 ulp instead of
+/// 1.715, at 0.348 instead of 0.331 ns/element on AVX2.)
 #[inline(always)]
 pub(crate) fn one_plus_exp_neg_precise<S: Simd>(s: S, x: S::V) -> S::V {
     let one = s.splat(1.0);
@@ -262,7 +264,7 @@ pub(crate) fn one_plus_exp_neg_precise<S: Simd>(s: S, x: S::V) -> S::V {
     let r = s.mul_add(n, s.splat(-LN2_HI), xn);
     let rl = s.mul(n, s.splat(-LN2_LO));
     let h = horner(s, r, &EXP_H);
-    let c = s.mul_add_fast(s.mul(r, r), h, s.mul_add_fast(rl, r, rl));
+    let c = s.mul_add_fast(s.mul(r, r), h, rl);
     let v = s.add(r, c);
     let scale = s.ldexp_magic(one, k);
     s.mul_add_fast(scale, v, s.add(scale, one))
