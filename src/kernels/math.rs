@@ -1,8 +1,9 @@
 //! Building blocks of the transcendental kernels, written once over [`Simd`]:
 //! error-free transformations on (hi, lo) pairs of f32, one `exp` core that returns its
 //! result unrounded (as `(a + t) * 2^n`), a corrected division of pairs, the logistic
-//! core of gelu_tanh (and of swish's tiny results), and the once-rounded `1 + e^-x` of
-//! sigmoid and swish.
+//! core of gelu_tanh (and of swish's tiny results), the once-rounded `1 + e^-x` of
+//! sigmoid and swish (the latter's from an exact reduced argument), and a Horner scheme
+//! in four chains for long polynomials.
 //!
 //! Accuracy comes from keeping the few operations where rounding errors would add up in
 //! pair arithmetic, and no more (each pair costs speed); polynomials are evaluated with
