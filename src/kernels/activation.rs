@@ -231,7 +231,7 @@ pub(crate) fn sigmoid_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
 /// denominator's as sigmoid's is, so the denominator's error can add a whole ulp to the
 /// division's half: for `|x| <= 16` the denominator comes from
 /// [`math::one_plus_exp_neg_precise`], whose only sizeable error is its final rounding
-/// (1.62 ulp over all inputs; sigmoid's denominator here gave 2.085, over the bound).
+/// (1.72 ulp over all inputs; sigmoid's denominator here gave 2.085, over the bound).
 /// Beyond, in the full form: the quotient by [`math::one_plus_exp_neg`] corrected once
 /// for both roundings, and below `x = -86`, where the result is tiny or subnormal, the
 /// pair form of [`x_logistic`].

@@ -250,8 +250,10 @@ const LN2_LO: f32 = -1.904_654_2e-9;
 /// `1 + e^-x` rounded once, for `|x| <= 16` (or NaN), with the errors before that
 /// rounding below about `2^-26` relative (against about `2^-25` in
 /// [`one_plus_exp_neg`]): swish divides by it without a correction. The reduced argument
-/// `r = -x - n LN2_HI` is exact (a true multiply-add on every backend: the exact product
-/// lies on a grid no finer than `r`'s ulp), the rest `rl = -n LN2_LO` is added to
+/// `r = -x - n LN2_HI` is exact: one true multiply-add (on every backend) whose exact
+/// result is representable, a multiple of `2^-25` (`n LN2_HI` is one of `2^-24`, and
+/// `n != 0` only for `|x| > 0.34`, whose ulp is at least `2^-25`) below 1/2 in magnitude.
+/// The rest, `rl = -n LN2_LO`, is added to
 /// `e^r - 1 = r + (r^2 h(r) + rl)`, rounded once, at the end. (`e^(r + rl)` would add
 /// `rl r` too, at most `2^-26`: with it swish's worst case was 1.618 ulp instead of
 /// 1.715, at 0.348 instead of 0.331 ns/element on AVX2.)
