@@ -90,9 +90,23 @@ unsafe fn map_activation<S: Simd>(
     if S::LANES > 1 && run_descending(out, [Some(a)], false) {
         // From the end down (see `run_descending`), two vectors per iteration.
         let mut i = n;
-        // SAFETY: full vectors are read and written only at `i..i+2l <= n` (or
-        // `i..i+l`), then the leading `i < l` values as a partial vector.
+        // SAFETY: a trailing partial vector at `i..n` first, then full vectors only at
+        // `i..i+2l <= n` (or `i..i+l`), then the leading `i < l` values as a partial
+        // vector.
         unsafe {
+            // Peel a tail so that the main loop's stores are vector-aligned.
+            let tail = (out.add(n) as usize / 4) % l;
+            if tail != 0 && n >= 8 * l {
+                i = n - tail;
+                let r = pick(
+                    s,
+                    load_partial(s, a.add(i), tail, 0.0),
+                    limit,
+                    &short,
+                    &full,
+                );
+                store_partial(s, out.add(i), tail, r);
+            }
             while i >= 2 * l {
                 i -= 2 * l;
                 let r0 = pick(s, s.load(a.add(i)), limit, &short, &full);

@@ -127,9 +127,18 @@ pub(crate) unsafe fn map3<S: Simd, A: Src, B: Src, C: Src>(
         // From the end down (see `run_descending`), four vectors per iteration as
         // below (two made tanh 10 % slower).
         let mut i = n;
-        // SAFETY: full vectors are read and written only at `i..i+4l <= n` (or
-        // `i..i+l`), then the leading `i < l` values as a partial vector.
+        // SAFETY: a trailing partial vector at `i..n` first, then full vectors only at
+        // `i..i+4l <= n` (or `i..i+l`), then the leading `i < l` values as a partial
+        // vector.
         unsafe {
+            // Peel a tail so that the main loop's stores are vector-aligned, as the
+            // ascending loop peels a head (relu at 16 K with the output 352 bytes after
+            // its input modulo 4096: 0.079 -> 0.072 ns/element on AVX2).
+            let tail = (out.add(n) as usize / 4) % l;
+            if tail != 0 && n >= 8 * l {
+                i = n - tail;
+                one_vector(s, a, b, c, out, i, tail, &f);
+            }
             while i >= 4 * l {
                 i -= 4 * l;
                 four_vectors(s, a, b, c, out, i, &f);
