@@ -241,35 +241,33 @@ pub(crate) fn sigmoid_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
     }
 }
 
-/// `x / (1 + e^-x)`, one rounded division. Its mantissa is not tied to the
-/// denominator's as sigmoid's is, so the denominator's error can add a whole ulp to the
-/// division's half: for `|x| <= 16` the denominator comes from
-/// [`math::one_plus_exp_neg_precise`], whose only sizeable error is its final rounding
-/// (1.72 ulp over all inputs; sigmoid's denominator here gave 2.085, over the bound).
-/// Beyond, in the full form: the quotient by [`math::one_plus_exp_neg`] corrected once
-/// for both roundings, and below `x = -86`, where the result is tiny or subnormal, the
-/// pair form of [`x_logistic`].
+/// `x / (1 + e^-x)`, one rounded division by [`math::one_plus_exp_neg`]'s denominator
+/// (its mantissa is not tied to the denominator's as sigmoid's is, so the denominator's
+/// error can add a whole ulp to the division's half: 1.73 ulp over all inputs). Beyond
+/// `|x| = 16`, in the full form, the quotient is corrected once for both roundings, and
+/// below `x = -86`, where the result is tiny or subnormal, it is the pair form of
+/// [`x_logistic`].
 #[inline(always)]
 pub(crate) fn swish_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
-    if !FULL {
-        return s.div(x, math::one_plus_exp_neg_precise(s, x));
-    }
-    let lean = s.div(
-        x,
-        math::one_plus_exp_neg_precise(s, clamp_keep_nan(s, x, -16.0, 16.0)),
-    );
-    let sign = s.splat(-0.0);
-    let xc = clamp_keep_nan(s, x, -86.0, 86.0);
-    let (d, dl) = math::one_plus_exp_neg::<S, true>(s, xc, None);
+    let xc = if FULL {
+        clamp_keep_nan(s, x, -86.0, 86.0)
+    } else {
+        x
+    };
+    let (d, dl) = math::one_plus_exp_neg::<S, FULL>(s, xc, None);
     let q = s.div(x, d);
+    if !FULL {
+        return q;
+    }
     // x - q (d + dl), divided by d; the sign of zero restored.
+    let sign = s.splat(-0.0);
     let rem = s.mul_add_fast(s.neg(q), dl, math::residual(s, q, d, x));
     let corrected = s.or(s.mul_add_fast(rem, s.recip_approx(d), q), s.and(x, sign));
     // x = ±∞: ±∞ / 1 with a NaN remainder.
-    let q = s.select(s.is_nan(rem), q, corrected);
+    let wide = s.select(s.is_nan(rem), q, corrected);
     let tiny = x_logistic::<S, true, true>(s, s.max(s.splat(EXP_LO), x), x, None);
-    let wide = s.select(s.lt(x, s.splat(-86.0)), tiny, q);
-    s.select(within(s, x, 16.0), lean, wide)
+    let wide = s.select(s.lt(x, s.splat(-86.0)), tiny, wide);
+    s.select(within(s, x, 16.0), q, wide)
 }
 
 /// `tanh y = y (1 + u P(u) / Q(u))` with `u = y²` for `y = |x| < TANH_SPLIT`, and

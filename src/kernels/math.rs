@@ -2,8 +2,8 @@
 //! error-free transformations on (hi, lo) pairs of f32, one `exp` core that returns its
 //! result unrounded (as `(a + t) * 2^n`), a corrected division of pairs, the logistic
 //! core of gelu_tanh (and of swish's tiny results), the once-rounded `1 + e^-x` of
-//! sigmoid and swish (the latter's from an exact reduced argument), and a Horner scheme
-//! in four chains for long polynomials.
+//! sigmoid, swish and gelu_tanh, and a Horner scheme in four chains for long
+//! polynomials.
 //!
 //! Accuracy comes from keeping the few operations where rounding errors would add up in
 //! pair arithmetic, and no more (each pair costs speed); polynomials are evaluated with
@@ -192,7 +192,7 @@ const EXPM1_G: [f32; 6] = [
 ];
 
 /// The same polynomial for `(e^2r - 1) / r = 2 G(2r)` (tanh's `e^2y`): coefficient `i`
-/// times `2^(i+1)`, exact, so both evaluations give the same `v` for `r` and `2r`.
+/// times `2^(i+1)`, exact.
 pub(crate) const EXPM1_G_DOUBLED: [f32; 6] = {
     let mut c = EXPM1_G;
     let mut i = 0;
@@ -214,6 +214,14 @@ pub(crate) const EXPM1_G_DOUBLED: [f32; 6] = {
 /// `2^n v` is exact and so is `1 + 2^n` for `|n| <= 23`, so the multiply-add rounds
 /// once, fused or not. Beyond (`|x| > 16.3`, `WIDE` only) `1 + 2^n` rounds to `2^n` or
 /// to 1, and the part it drops (`1`, or `2^n`) joins `v` instead, as `2^-n` or 1.
+///
+/// `v = r + r^2 h(r)` is itself rounded once (a multiply-add whose last term is exact),
+/// which keeps the error before `d`'s own rounding near `2^-25.5` relative: swish divides
+/// by `d` without a correction (1.73 ulp; 2.085 with `v = r G(r)`, two roundings, which
+/// this replaced at the same cost: sigmoid 1.82 -> 1.75, gelu_tanh 2.55 -> 2.24). An exactly
+/// reduced argument (a true multiply-add with `ln 2`'s high part, the low part added to
+/// `v`) gave the same worst case for swish at the same speed on AVX2, and 3x slower
+/// scalar and SSE2 kernels, whose multiply-add is emulated.
 #[inline(always)]
 pub(crate) fn one_plus_exp_neg<S: Simd, const WIDE: bool>(
     s: S,
@@ -223,7 +231,7 @@ pub(crate) fn one_plus_exp_neg<S: Simd, const WIDE: bool>(
     let one = s.splat(1.0);
     let (r, _, k) = exp_reduce::<S, false>(s, s.neg(x));
     let scale = s.ldexp_magic(one, k);
-    let v = s.mul(r, horner(s, r, &EXPM1_G));
+    let v = s.mul_add_fast(s.mul(r, r), horner(s, r, &EXP_H), r);
     // e^-(x + xl) = (1 + v)(1 - xl) = 1 + (v - xl - xl v).
     let v = match xl {
         Some(xl) => s.mul_add_fast(s.neg(xl), v, s.sub(v, xl)),
@@ -241,36 +249,6 @@ pub(crate) fn one_plus_exp_neg<S: Simd, const WIDE: bool>(
     let d = s.mul_add_fast(scale, v, c);
     // The rounding error of d (`c - d` is exact, as `d / c` lies in [0.7, 1.5]).
     (d, s.mul_add_fast(scale, v, s.sub(c, d)))
-}
-
-/// `ln 2 = LN2_HI + LN2_LO`, the high part `ln 2` rounded to f32.
-const LN2_HI: f32 = core::f32::consts::LN_2;
-const LN2_LO: f32 = -1.904_654_2e-9;
-
-/// `1 + e^-x` rounded once, for `|x| <= 16` (or NaN), with the errors before that
-/// rounding below about `2^-26` relative (against about `2^-25` in
-/// [`one_plus_exp_neg`]): swish divides by it without a correction. The reduced argument
-/// `r = -x - n LN2_HI` is exact: one true multiply-add (on every backend) whose exact
-/// result is representable, a multiple of `2^-25` (`n LN2_HI` is one of `2^-24`, and
-/// `n != 0` only for `|x| > 0.34`, whose ulp is at least `2^-25`) below 1/2 in magnitude.
-/// The rest, `rl = -n LN2_LO`, is added to
-/// `e^r - 1 = r + (r^2 h(r) + rl)`, rounded once, at the end. (`e^(r + rl)` would add
-/// `rl r` too, at most `2^-26`: with it swish's worst case was 1.618 ulp instead of
-/// 1.715, at 0.348 instead of 0.331 ns/element on AVX2.)
-#[inline(always)]
-pub(crate) fn one_plus_exp_neg_precise<S: Simd>(s: S, x: S::V) -> S::V {
-    let one = s.splat(1.0);
-    let magic = s.splat(ROUND_MAGIC);
-    let xn = s.neg(x);
-    let k = s.mul_add_fast(xn, s.splat(LOG2E), magic);
-    let n = s.sub(k, magic);
-    let r = s.mul_add(n, s.splat(-LN2_HI), xn);
-    let rl = s.mul(n, s.splat(-LN2_LO));
-    let h = horner(s, r, &EXP_H);
-    let c = s.mul_add_fast(s.mul(r, r), h, rl);
-    let v = s.add(r, c);
-    let scale = s.ldexp_magic(one, k);
-    s.mul_add_fast(scale, v, s.add(scale, one))
 }
 
 /// `e^x`, within 1 ulp (see `docs/accuracy.md`). Without `FULL`, `|x| <= 86` or NaN.
@@ -391,31 +369,27 @@ mod tests {
         worst
     }
 
-    /// Rounded once from a value within about `2^-26` relative, the precise denominator
-    /// stays within 1 ulp (0.95-0.97 here; sigmoid's, the same sample, 1.07-1.27).
-    fn precise_denominator_within_one_ulp<S: Simd>(s: S) {
-        let (ulps, x) = worst_ulps(s, |s, x| one_plus_exp_neg_precise(s, x));
+    /// Rounded once from a value within about `2^-25.5` relative, `1 + e^-x` stays
+    /// within 1 ulp (0.95-0.99 here; with `v = r G(r)`, rounded twice, 1.07-1.27).
+    fn denominator_within_one_ulp<S: Simd>(s: S) {
+        let (ulps, x) = worst_ulps(s, |s, x| one_plus_exp_neg::<S, false>(s, x, None).0);
         assert!(ulps <= 1.0, "1 + e^-x at x = {x:e}: {ulps} ulp");
     }
 
     #[test]
-    fn precise_one_plus_exp_neg_on_every_backend() {
-        precise_denominator_within_one_ulp(Scalar);
+    fn one_plus_exp_neg_within_one_ulp_on_every_backend() {
+        denominator_within_one_ulp(Scalar);
         #[cfg(target_arch = "x86_64")]
         {
             // SAFETY: SSE2 is part of the x86-64 baseline.
-            precise_denominator_within_one_ulp(unsafe {
-                crate::kernels::sse2::Sse2::new_unchecked()
-            });
+            denominator_within_one_ulp(unsafe { crate::kernels::sse2::Sse2::new_unchecked() });
             if crate::Backend::Avx2.is_available() {
                 // SAFETY: AVX2 and FMA were detected.
-                precise_denominator_within_one_ulp(unsafe {
-                    crate::kernels::avx2::Avx2::new_unchecked()
-                });
+                denominator_within_one_ulp(unsafe { crate::kernels::avx2::Avx2::new_unchecked() });
             }
             if crate::Backend::Avx512.is_available() {
                 // SAFETY: AVX-512 F/BW/DQ/VL (and AVX2, FMA) were detected.
-                precise_denominator_within_one_ulp(unsafe {
+                denominator_within_one_ulp(unsafe {
                     crate::kernels::avx512::Avx512::new_unchecked()
                 });
             }
