@@ -10,6 +10,7 @@ use ndarray::{Array, ArrayBase, ArrayRef, ArrayView, Data, DimMax, Dimension, Sh
 
 /// A new array of `dim` whose elements are computed run by run by `f` from `inputs`
 /// (already broadcast to `dim`). Written once, into uninitialised memory.
+#[inline]
 pub(super) fn map_new<D: Dimension, const K: usize>(
     dim: D,
     splat_ok: bool,
@@ -114,6 +115,7 @@ pub(super) unsafe fn binary_run(k: &Kernels, op: u8, a: Run, b: Run, out: *mut f
 
 /// The pointer of a memory run (runs of ops other than the binary operators are
 /// never splats: they are requested with `splat_ok = false`).
+#[inline]
 pub(super) fn mem(run: Run) -> *const f32 {
     match run {
         Run::Mem(p) => p,
@@ -157,6 +159,7 @@ where
 }
 
 /// A unary kernel over a new array.
+#[inline]
 pub(super) fn unary_new<D: Dimension>(
     a: &ArrayRef<f32, D>,
     kernel: impl Fn(*const f32, *mut f32, usize) + Sync,
@@ -174,6 +177,7 @@ pub(super) fn unary_inplace<D: Dimension>(
 }
 
 /// A new array: the table's unary kernel `pick(table)` applied to `a`.
+#[inline]
 pub(super) fn unary_kernel_new<D: Dimension>(
     a: &ArrayRef<f32, D>,
     pick: fn(&Kernels) -> UnaryFn,
