@@ -265,7 +265,7 @@ pub(crate) fn swish_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
     let corrected = s.or(s.mul_add_fast(rem, s.recip_approx(d), q), s.and(x, sign));
     // x = ±∞: ±∞ / 1 with a NaN remainder.
     let wide = s.select(s.is_nan(rem), q, corrected);
-    let tiny = x_logistic::<S, true, true>(s, s.max(s.splat(EXP_LO), x), x, None);
+    let tiny = x_logistic(s, s.max(s.splat(EXP_LO), x), x, None);
     let wide = s.select(s.lt(x, s.splat(-86.0)), tiny, wide);
     s.select(within(s, x, 16.0), q, wide)
 }
@@ -401,7 +401,7 @@ pub(crate) fn gelu_tanh_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
     if FULL {
         let xw = clamp_keep_nan(s, x, -20.0, 20.0);
         let (wh, wl) = gelu_tanh_arg(s, xw);
-        let far = x_logistic::<S, true, true>(s, s.max(s.splat(-20.0), x), wh, Some(wl));
+        let far = x_logistic(s, s.max(s.splat(-20.0), x), wh, Some(wl));
         s.select(within(s, x, 9.5), q, far)
     } else {
         q

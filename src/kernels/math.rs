@@ -268,20 +268,16 @@ pub(crate) fn div_corrected<S: Simd>(s: S, nh: S::V, nl: S::V, dh: S::V, dl: S::
     (q, s.mul(rem, s.recip_approx(dh)))
 }
 
-/// `x * σ(v)` for `v = vh + vl` (`|vl| <= ulp(vh)`, or `vl` absent); `σ(v)` alone when
-/// `MUL` is false (then `x` is ignored). `x` must be at least `EXP_LO`; `+∞` is fine.
+/// `x * σ(v)` for `v = vh + vl` (`|vl| <= ulp(vh)`, or `vl` absent), over the whole
+/// range: the form of swish's and gelu_tanh's tiny and subnormal results. `x` must be at
+/// least `EXP_LO`; `+∞` is fine.
 ///
 /// With `e = e^-|v| = m 2^n`: `σ(v) = 1 / (1 + e)` for `v >= 0` and `m / (1 + e)`
 /// below, scaled by `2^n` after the division (so tiny results are rounded about once).
 /// The numerator and `1 + e` are kept as pairs, and the rounded quotient is corrected
-/// once with the exact remainder. Without `FULL`, `|vh| <= 86` and `|x| <= 86`, or NaN.
+/// once with the exact remainder.
 #[inline(always)]
-pub(crate) fn x_logistic<S: Simd, const MUL: bool, const FULL: bool>(
-    s: S,
-    x: S::V,
-    vh: S::V,
-    vl: Option<S::V>,
-) -> S::V {
+pub(crate) fn x_logistic<S: Simd>(s: S, x: S::V, vh: S::V, vl: Option<S::V>) -> S::V {
     let sign = s.splat(-0.0);
     let one = s.splat(1.0);
     let zero = s.zero();
@@ -294,35 +290,23 @@ pub(crate) fn x_logistic<S: Simd, const MUL: bool, const FULL: bool>(
         Some(vl) => Some(s.xor(vl, s.xor(s.and(vh, sign), sign))),
         None => None,
     };
-    let (a, t, n, k) = exp_parts::<S, FULL>(s, zh, zl);
+    let (a, t, n, _) = exp_parts::<S, true>(s, zh, zl);
     let (mh, ml) = fast_two_sum(s, a, t);
-    let e = ldexp_nk::<S, FULL>(s, mh, n, k);
+    let e = s.ldexp(mh, n);
     // 1 + e, as a pair.
     let (dh, dl) = fast_two_sum(s, one, e);
     let neg = s.lt(vh, zero);
     let ph = s.select(neg, mh, one);
     let pl = s.select(neg, ml, zero);
-    let (nh, nl) = if MUL {
-        let nh = s.mul(x, ph);
-        (nh, s.mul_add_fast(x, pl, s.mul_err(x, ph)))
-    } else {
-        (ph, pl)
-    };
+    let nh = s.mul(x, ph);
+    let nl = s.mul_add_fast(x, pl, s.mul_err(x, ph));
     let (q, corr) = div_corrected(s, nh, nl, dh, dl);
     // An infinite x gives an infinite quotient and a NaN correction.
-    let q = if MUL {
-        s.select(s.is_nan(corr), q, s.add(q, corr))
-    } else {
-        s.add(q, corr)
-    };
-    let q = s.select(neg, ldexp_nk::<S, FULL>(s, q, n, k), q);
-    if MUL {
-        // The sign of x σ(v) is the sign of x, zeros included (the correction can turn
-        // -0 into +0).
-        s.or(q, s.and(x, sign))
-    } else {
-        q
-    }
+    let q = s.select(s.is_nan(corr), q, s.add(q, corr));
+    let q = s.select(neg, s.ldexp(q, n), q);
+    // The sign of x σ(v) is the sign of x, zeros included (the correction can turn -0
+    // into +0).
+    s.or(q, s.and(x, sign))
 }
 
 /// Lanes of `x` with `|x| <= limit` (NaN: not set).
@@ -380,19 +364,6 @@ mod tests {
     fn one_plus_exp_neg_within_one_ulp_on_every_backend() {
         denominator_within_one_ulp(Scalar);
         #[cfg(target_arch = "x86_64")]
-        {
-            // SAFETY: SSE2 is part of the x86-64 baseline.
-            denominator_within_one_ulp(unsafe { crate::kernels::sse2::Sse2::new_unchecked() });
-            if crate::Backend::Avx2.is_available() {
-                // SAFETY: AVX2 and FMA were detected.
-                denominator_within_one_ulp(unsafe { crate::kernels::avx2::Avx2::new_unchecked() });
-            }
-            if crate::Backend::Avx512.is_available() {
-                // SAFETY: AVX-512 F/BW/DQ/VL (and AVX2, FMA) were detected.
-                denominator_within_one_ulp(unsafe {
-                    crate::kernels::avx512::Avx512::new_unchecked()
-                });
-            }
-        }
+        crate::kernels::tests::for_each_x86_token!(denominator_within_one_ulp);
     }
 }

@@ -249,19 +249,30 @@ fn scalar_primitives_are_the_reference() {
     check(Scalar);
 }
 
+/// Calls the generic test function `$f` with every x86 token this CPU runs: SSE2, and
+/// AVX2 and AVX-512 where detected.
+#[cfg(target_arch = "x86_64")]
+macro_rules! for_each_x86_token {
+    ($f:ident) => {{
+        // SAFETY: SSE2 is part of the x86-64 baseline.
+        $f(unsafe { $crate::kernels::sse2::Sse2::new_unchecked() });
+        if $crate::Backend::Avx2.is_available() {
+            // SAFETY: AVX2 and FMA were detected.
+            $f(unsafe { $crate::kernels::avx2::Avx2::new_unchecked() });
+        }
+        if $crate::Backend::Avx512.is_available() {
+            // SAFETY: AVX-512 F/BW/DQ/VL (and AVX2, FMA) were detected.
+            $f(unsafe { $crate::kernels::avx512::Avx512::new_unchecked() });
+        }
+    }};
+}
+#[cfg(target_arch = "x86_64")]
+pub(super) use for_each_x86_token;
+
 #[test]
 #[cfg(target_arch = "x86_64")]
 fn x86_primitives_match_scalar() {
-    // SAFETY: SSE2 is part of the x86-64 baseline.
-    check(unsafe { super::sse2::Sse2::new_unchecked() });
-    if crate::Backend::Avx2.is_available() {
-        // SAFETY: AVX2 and FMA were detected.
-        check(unsafe { super::avx2::Avx2::new_unchecked() });
-    }
-    if crate::Backend::Avx512.is_available() {
-        // SAFETY: AVX-512 F/BW/DQ/VL (and AVX2, FMA) were detected.
-        check(unsafe { super::avx512::Avx512::new_unchecked() });
-    }
+    for_each_x86_token!(check);
 }
 
 #[test]
