@@ -28,8 +28,14 @@ fn main() {
     let n: usize = std::env::args()
         .nth(1)
         .map_or(16 * 1024, |s| s.parse().expect("N"));
-    // Inputs spread over the interesting range of every op.
-    let x = Array1::from_shape_fn(n, |i| ((i * 7919) % n) as f32 / n as f32 * 16.0 - 8.0);
+    // Inputs spread over the interesting range of every op: [-8, 8] unless a half-width
+    // is given (the report's inputs lie in [-3, 3]).
+    let half: f32 = std::env::args()
+        .nth(2)
+        .map_or(8.0, |s| s.parse().expect("half-width"));
+    let x = Array1::from_shape_fn(n, |i| {
+        (((i * 7919) % n) as f32 / n as f32 * 2.0 - 1.0) * half
+    });
     let mut buf = x.clone();
     type Op = (&'static str, fn(&mut Array1<f32>), fn(f32) -> f32);
     let ops: [Op; 6] = [

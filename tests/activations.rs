@@ -152,6 +152,11 @@ fn special_values() -> Vec<f32> {
         // gelu_tanh: the end of its short form.
         9.5,
         -9.5,
+        // gelu: the ends of its two table forms.
+        3.75,
+        -3.75,
+        11.5,
+        -11.5,
         17.328_68,
         1e-8,
         -1e-8,
@@ -355,36 +360,40 @@ fn every_tail_length_gives_the_same_bits() {
 #[test]
 fn short_and_full_forms_agree() {
     // The kernels take a short form for vectors whose lanes all lie in an op's fast
-    // range (|x| <= 86, 16, 11.5 or 9.5) and the full one otherwise. Inputs that are alone
-    // in their vectors (mostly short form) must give the same bits as the same inputs
-    // with a huge neighbour in every vector (always full form).
+    // range (|x| <= 86, 16, 3.75 or 9.5) and a full one otherwise; gelu's full form has a
+    // faster path for vectors within |x| < 11.5. Inputs that are alone in their vectors
+    // (mostly short form) must give the same bits as the same inputs with a huge
+    // neighbour in every vector (always full form) and with a neighbour of 10.
     let mut xs: Vec<f32> = (0..200_000)
         .map(|i| (i as f32 / 200_000.0) * 200.0 - 100.0)
         .collect();
-    for limit in [86.0f32, 16.0, 11.5, 9.5] {
+    for limit in [86.0f32, 16.0, 11.5, 9.5, 3.75] {
         for sign in [1.0f32, -1.0] {
             let b = (sign * limit).to_bits();
             xs.extend((0..4096u32).map(|d| f32::from_bits(b - 2048 + d)));
         }
     }
     xs.extend([0.0, -0.0, 1e-45, -1e-45, 1e-38, -1e-38, 1e-7, -1e-7]);
-    // gelu's short form scales early, which is exact only up to its limit: dense inputs
-    // beyond it (where the two forms would differ in about one case in 5000).
+    // gelu's three forms, densely around their limits.
     xs.extend((0..100_000).map(|i| -11.0 - i as f32 / 50_000.0));
+    xs.extend((0..100_000).map(|i| 3.5 + i as f32 / 200_000.0));
     let lone = Array1::from(xs.clone());
-    let mixed = Array1::from_iter(xs.iter().flat_map(|&x| [x, 1e30]));
-    for b in trueno::available_backends() {
-        for op in OPS {
-            let (short, full) =
-                trueno::with_backend(b, || (op.simd(lone.view()), op.simd(mixed.view()))).unwrap();
-            for (i, &x) in xs.iter().enumerate() {
-                assert_eq!(
-                    short[i].to_bits(),
-                    full[2 * i].to_bits(),
-                    "{op:?} on {b} at x = {x:e}: short form {:e}, full form {:e}",
-                    short[i],
-                    full[2 * i]
-                );
+    for neighbour in [1e30f32, 10.0] {
+        let mixed = Array1::from_iter(xs.iter().flat_map(|&x| [x, neighbour]));
+        for b in trueno::available_backends() {
+            for op in OPS {
+                let (short, full) =
+                    trueno::with_backend(b, || (op.simd(lone.view()), op.simd(mixed.view())))
+                        .unwrap();
+                for (i, &x) in xs.iter().enumerate() {
+                    assert_eq!(
+                        short[i].to_bits(),
+                        full[2 * i].to_bits(),
+                        "{op:?} on {b} at x = {x:e} beside {neighbour:e}: alone {:e}, beside {:e}",
+                        short[i],
+                        full[2 * i]
+                    );
+                }
             }
         }
     }

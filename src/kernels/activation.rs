@@ -50,6 +50,78 @@ const GELU_S: [f32; 13] = [
     -0.034_236_61,
 ];
 
+/// Below this `|x|` (the largest f32 under 3.75, where `round(2|x|)` is at most 7), gelu
+/// comes from [`GELU_TABLE`].
+const GELU_TABLE_LIMIT: f32 = 3.749_999_8;
+/// `g(y) = y Φ(-y)` on `[c/2 - 1/4, c/2 + 1/4]` as `Σ_j GELU_TABLE[j][c] s^j` with
+/// `s = y - c/2`, for `c` in `0..=7` (`[0, 1/4]` for `c = 0`, where `g(0) = 0` is kept
+/// exact): degree 7 to `2^-25` relative (the rounding of the f32 constant term; the
+/// rest to `2^-26`), a weighted least-squares fit with the coefficients rounded one by one.
+#[rustfmt::skip]
+const GELU_TABLE: [[f32; 8]; 8] = [
+    [0.0, 0.15426877, 0.15865526, 0.1002108, 0.045500264, 0.015524163, 0.004049694, 0.0008142018],
+    [
+        0.5, 0.13250488, -0.08331547, -0.12746918,
+        -0.0852318, -0.037611086, -0.011945647, -0.0028217603,
+    ],
+    [
+        -0.3989423, -0.3080574, -0.12098567, 0.016189832,
+        0.053991023, 0.037247702, 0.015511458, 0.004472497,
+    ],
+    [
+        5.8636425e-07, 0.11001981, 0.12098529, 0.056662895,
+        2.0181417e-07, -0.016432837, -0.011079615, -0.004199802,
+    ],
+    [
+        0.06647929, 0.033929817, -0.020151747, -0.03609294,
+        -0.017999817, -0.0005047899, 0.004063042, 0.0024841777,
+    ],
+    [
+        0.00010196437, -0.022443023, -0.0161303, 0.0027617472,
+        0.008993175, 0.0042706784, -2.5312187e-07, -0.0008473534,
+    ],
+    [
+        -0.0104655875, -0.0030975088, 0.0058643534, 0.004889697,
+        -0.00039632985, -0.0019097516, -0.00078397815, 4.694857e-05,
+    ],
+    [
+        0.0012031377, 0.0030326676, 0.0012421719, -0.0017321511,
+        -0.0010685427, 0.00010880604, 0.00036506035, 0.00010109088,
+    ],
+];
+
+/// Below this `|x|` (the largest f32 under 11.5, where `round(|x|)` is at most 11), gelu
+/// comes from [`GELU_FAR_TABLE`] beyond `GELU_TABLE_LIMIT`.
+const GELU_FAR_LIMIT: f32 = 11.499_999;
+/// `h(y) = y Φ(-y) e^(y²/2)` on `[c - 1/2, c + 1/2]` as `Σ_j GELU_FAR_TABLE[j][c - 4]
+/// s^j` with `s = y - c`, for `c` in `4..=11`: degree 5 to `2^-24.9` relative (the
+/// rounding of the f32 constant terms; a weighted least-squares fit with the
+/// coefficients rounded one by one).
+#[rustfmt::skip]
+const GELU_FAR_TABLE: [[f32; 8]; 6] = [
+    [0.37764257, 0.38459653, 0.3886759, 0.39125437, 0.39298037, 0.3941891, 0.39506695, 0.3957238],
+    [
+        0.009211785, 0.0051905285, 0.003180948, 0.0020781592,
+        0.0014272606, 0.0010201638, 0.00075330026, 0.0005714494,
+    ],
+    [
+        -0.0028760077, -0.0013693989, -0.0007237292, -0.0004141527,
+        -0.00025282145, -0.00016227746, -0.0001089294, -7.558837e-05,
+    ],
+    [
+        0.0007708928, 0.00031283931, 0.0001433596, 7.227094e-05,
+        3.931467e-05, 2.2751934e-05, 1.3855278e-05, 8.806147e-06,
+    ],
+    [
+        -0.00019059338, -6.6149e-05, -2.5754694e-05, -1.2326212e-05,
+        -5.8365745e-06, -3.499675e-06, -1.3532621e-06, -7.4948673e-07,
+    ],
+    [
+        4.3491076e-05, 1.30288845e-05, 4.5540337e-06, 1.7863881e-06,
+        7.7677214e-07, 3.651346e-07, 1.8725582e-07, 1.00918136e-07,
+    ],
+];
+
 /// Applies an activation to every element of `a` into `out`, two or four vectors per
 /// iteration (see the main loop): `short` for a group whose lanes all have
 /// `|x| <= limit`, `full` otherwise (see the main loop for what a group is). The results
@@ -68,6 +140,7 @@ unsafe fn map_activation<S: Simd>(
     full: impl Fn(S::V) -> S::V,
 ) {
     let l = S::LANES;
+    align_frame();
     // Plain functions, not closures: a closure would not inherit the target features.
     #[inline(always)]
     fn pick<S: Simd>(
@@ -203,6 +276,19 @@ unsafe fn map_activation<S: Simd>(
     }
 }
 
+/// Makes the kernel that inlines it realign its stack frame to 64 bytes (by holding a
+/// 64-byte-aligned local), so that its register spills are aligned too: unaligned 64-byte
+/// spills straddle two cache lines, which made AVX-512 gelu 1.8x slower (1.06 -> 1.88
+/// ns/element on inputs in [-8, 8]) in processes whose stack began at one of half the
+/// possible offsets.
+#[inline(always)]
+fn align_frame() {
+    #[repr(align(64))]
+    struct CacheLine([u8; 64]);
+    let line = CacheLine([0; 64]);
+    core::hint::black_box(&line.0);
+}
+
 /// Marks the path that calls it as rare (as `core::hint::cold_path`, stable only since
 /// Rust 1.95): the compiler then keeps the short form's values in registers and lets
 /// the full form spill (AVX2 sigmoid at 16 K: 0.415 -> 0.324 ns/el, swish 0.618 ->
@@ -215,7 +301,8 @@ fn rarely_taken() {}
 // (clamps, two-step scaling into subnormals), and a short one for vectors whose lanes all
 // lie in the range named next to the op in `activation_kernels!` below, where the
 // exponent of every intermediate stays inside `-125..=127`. Both give the same results;
-// the short one skips the clamps and scales with one multiply.
+// the short one skips the clamps and scales with one multiply. (gelu, below, has three
+// forms by range instead, each lane taking its own.)
 
 /// `e^x`.
 #[inline(always)]
@@ -298,39 +385,22 @@ pub(crate) fn tanh_v<S: Simd>(s: S, x: S::V) -> S::V {
     s.or(t, s.and(x, s.splat(-0.0)))
 }
 
-/// `x Φ(x)`, `Φ(x) = (1 + erf(x/√2)) / 2`. With `y = |x|`, `E = Φ(-y) = e^(-y²/2) R(y)`
-/// where `R` (a scaled Mills ratio) is a polynomial in `t = 1/(1 + y/2)`; then
-/// `Φ(x) = E` for `x < 0` and `1 - E` otherwise, all products kept as pairs.
-///
-/// Its speed is the length of its longest chain of dependent operations, through the
-/// division for `t` and the degree-12 polynomial: that polynomial runs as four chains
-/// side by side ([`math::horner_four_chains`]), and the short form scales early (AVX2 at
-/// 16 K: 1.54 -> 1.38 -> 1.34 ns/element; AVX-512 0.94 -> 0.92).
+/// `x Φ(x)`, `Φ(x) = (1 + erf(x/√2)) / 2`, over the whole range: the form for
+/// `|x| > GELU_FAR_LIMIT`, where results become tiny and subnormal. With `y = |x|`,
+/// `E = Φ(-y) = e^(-y²/2) R(y)` where `R` (a scaled Mills ratio) is a polynomial in
+/// `t = 1/(1 + y/2)`; then `Φ(x) = E` for `x < 0` and `1 - E` otherwise, all products
+/// kept as pairs and `2^n` applied last.
 #[inline(always)]
-pub(crate) fn gelu_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
+fn gelu_mills_v<S: Simd>(s: S, x: S::V) -> S::V {
     let one = s.splat(1.0);
     let half = s.splat(0.5);
     let zero = s.zero();
-    let y = if FULL {
-        clamp_keep_nan(s, s.abs(x), 0.0, 20.0)
-    } else {
-        s.abs(x)
-    };
+    let y = clamp_keep_nan(s, s.abs(x), 0.0, 20.0);
     // -y²/2 exactly, as a pair.
     let wh = s.mul(y, y);
     let wl = s.mul_err(y, y);
-    let (a, et, n, k) =
-        math::exp_parts::<S, FULL>(s, s.mul(wh, s.splat(-0.5)), Some(s.mul(wl, s.splat(-0.5))));
-    // The short form scales e^r by 2^n at once, which takes two steps off the chain
-    // that ends in the result. That is exact only while every intermediate stays
-    // normal: up to |x| = 11.5 (checked on every f32 there, every backend: the same bits
-    // as the full form, which scales the final result instead; beyond 11.9 they differ).
-    let (a, et) = if FULL {
-        (a, et)
-    } else {
-        let sc = s.ldexp_magic(one, k);
-        (s.mul(a, sc), s.mul(et, sc))
-    };
+    let (a, et, n, _) =
+        math::exp_parts::<S, true>(s, s.mul(wh, s.splat(-0.5)), Some(s.mul(wl, s.splat(-0.5))));
     // t = 1 / (1 + y/2) as a pair (th, tl).
     let hy = s.mul(y, half);
     let d = s.add(one, hy);
@@ -338,31 +408,114 @@ pub(crate) fn gelu_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
     let th = s.div(one, d);
     let rho = s.mul_add_fast(s.neg(th), dl, math::residual(s, th, d, one));
     let tl = s.mul(th, rho);
-    let sp = math::horner_four_chains(s, s.sub(th, s.splat(GELU_TC)), &GELU_S, 1);
+    let sp = horner(s, s.sub(th, s.splat(GELU_TC)), &GELU_S);
     // R = t S, then E = R (a + et), as pairs.
     let rh = s.mul(th, sp);
     let rl = s.mul_add_fast(tl, sp, s.mul_err(th, sp));
     let eh = s.mul(rh, a);
     let el = s.add(s.mul_err(rh, a), s.mul_add_fast(rl, a, s.mul(rh, et)));
-    // x >= 0: Φ = 1 - E (the full form's E is still to be scaled by 2^n).
-    let (fh, fl) = if FULL {
-        let sc = pow2_floor126(s, n);
-        let (fh, fl0) = fast_two_sum(s, one, s.neg(s.mul(eh, sc)));
-        (fh, s.mul_add_fast(s.neg(el), sc, fl0))
-    } else {
-        let (fh, fl0) = fast_two_sum(s, one, s.neg(eh));
-        (fh, s.sub(fl0, el))
-    };
+    // x >= 0: Φ = 1 - E 2^n.
+    let sc = pow2_floor126(s, n);
+    let (fh, fl0) = fast_two_sum(s, one, s.neg(s.mul(eh, sc)));
+    let fl = s.mul_add_fast(s.neg(el), sc, fl0);
     let neg = s.lt(x, zero);
     let fh = s.select(neg, eh, fh);
     let fl = s.select(neg, el, fl);
-    if FULL {
-        let ns = s.select(neg, n, zero);
-        let xn = s.max(s.splat(-20.0), x);
-        let g = s.ldexp(s.mul_add_fast(xn, fh, s.mul(xn, fl)), ns);
-        s.select(s.eq(x, s.splat(f32::INFINITY)), x, g)
+    let ns = s.select(neg, n, zero);
+    let xn = s.max(s.splat(-20.0), x);
+    let g = s.ldexp(s.mul_add_fast(xn, fh, s.mul(xn, fl)), ns);
+    s.select(s.eq(x, s.splat(f32::INFINITY)), x, g)
+}
+
+/// `x Φ(x)` for `|x| <= GELU_TABLE_LIMIT`, from a polynomial picked by `c = round(2|x|)`
+/// (`vpermps` on AVX2 and AVX-512): `g = |x| Φ(-|x|)`, then `-g` for `x < 0` and
+/// `x - g = x Φ(x)` otherwise (where `g <= x/2`, so the subtraction loses nothing).
+/// No exponential, no division: a third of the operations of [`gelu_mills_v`].
+#[inline(always)]
+pub(crate) fn gelu_table_v<S: Simd>(s: S, x: S::V) -> S::V {
+    let zero = s.zero();
+    let magic = s.splat(crate::kernels::scalar::ROUND_MAGIC);
+    let y = s.abs(x);
+    // k = c + ROUND_MAGIC (2y is exact, so one rounding either way); s = y - c/2 exactly.
+    let k = s.mul_add_fast(y, s.splat(2.0), magic);
+    let t = s.mul_add_fast(s.sub(k, magic), s.splat(-0.5), y);
+    let mut g = s.lookup8(&GELU_TABLE[7], k);
+    for c in GELU_TABLE[..7].iter().rev() {
+        g = s.mul_add_fast(g, t, s.lookup8(c, k));
+    }
+    let z = s.select(s.lt(x, zero), zero, y);
+    // The sign of x on zeros too.
+    s.or(s.sub(z, g), s.and(x, s.splat(-0.0)))
+}
+
+/// `x Φ(x)` for `GELU_TABLE_LIMIT < |x| <= GELU_FAR_LIMIT` (other lanes: unspecified, NaN
+/// included): `g = |x| Φ(-|x|) = e^(-x²/2) h(|x|)`, the exponential of the exact
+/// argument (as a pair) and `h` picked by `round(|x|)`, then as [`gelu_table_v`].
+#[inline(always)]
+fn gelu_far_v<S: Simd>(s: S, x: S::V) -> S::V {
+    let zero = s.zero();
+    let y = s.abs(x);
+    let wh = s.mul(y, y);
+    let wl = s.mul_err(y, y);
+    let half = s.splat(-0.5);
+    let (a, et, _, k) = math::exp_parts::<S, false>(s, s.mul(wh, half), Some(s.mul(wl, half)));
+    // k = c - 4 + ROUND_MAGIC, s = y - c exactly.
+    let magic = s.splat(crate::kernels::scalar::ROUND_MAGIC - 4.0);
+    let c = s.add(y, magic);
+    let t = s.sub(y, s.sub(c, magic));
+    let mut h = s.lookup8(&GELU_FAR_TABLE[5], c);
+    for co in GELU_FAR_TABLE[..5].iter().rev() {
+        h = s.mul_add_fast(h, t, s.lookup8(co, c));
+    }
+    // e^(-x²/2) >= 2^-96: scaling h by 2^n is exact.
+    let h = s.ldexp_magic(h, k);
+    let g = s.mul_add_fast(h, a, s.mul(h, et));
+    let z = s.select(s.lt(x, zero), zero, y);
+    s.or(s.sub(z, g), s.and(x, s.splat(-0.0)))
+}
+
+/// The gelu of vectors that are not all within `GELU_TABLE_LIMIT`: lane by lane
+/// [`gelu_table_v`], [`gelu_far_v`], or beyond `GELU_FAR_LIMIT` (and NaN) the Mills-ratio
+/// form.
+#[inline(always)]
+fn gelu_wide_v<S: Simd>(s: S, x: S::V) -> S::V {
+    let near = within(s, x, GELU_TABLE_LIMIT);
+    // Whole vectors on one side skip the other form (single values always do: the scalar
+    // kernel tests groups of four for the short form).
+    let g = if s.all(near) {
+        gelu_table_v(s, x)
+    } else if s.mask_bits(near) == 0 {
+        gelu_far_v(s, x)
     } else {
-        s.mul_add_fast(x, fh, s.mul(x, fl))
+        s.select(near, gelu_table_v(s, x), gelu_far_v(s, x))
+    };
+    if all_within(s, x, GELU_FAR_LIMIT) {
+        g
+    } else {
+        s.select(within(s, x, GELU_FAR_LIMIT), g, gelu_mills_v(s, x))
+    }
+}
+
+/// `out[i] = gelu(a[i])`: [`gelu_table_v`] for vectors within `GELU_TABLE_LIMIT`, else
+/// [`gelu_wide_v`].
+///
+/// # Safety
+/// As [`map_activation`].
+#[inline(always)]
+pub(crate) unsafe fn gelu<S: Simd>(s: S, a: *const f32, out: *mut f32, n: usize) {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        map_activation(
+            s,
+            a,
+            out,
+            n,
+            GELU_TABLE_LIMIT,
+            #[inline(always)]
+            |x| gelu_table_v(s, x),
+            #[inline(always)]
+            |x| gelu_wide_v(s, x),
+        )
     }
 }
 
@@ -440,8 +593,6 @@ activation_kernels! {
     // 1 + 2^n stays exact (see `math::one_plus_exp_neg`).
     sigmoid => sigmoid_v, short form for |x| <= 16.0,
     swish => swish_v, short form for |x| <= 16.0,
-    // -x²/2 >= -67, and the scaled parts of Φ(-|x|) stay normal (see `gelu_v`).
-    gelu => gelu_v, short form for |x| <= 11.5,
     // The doubled tanh argument stays within ±77.
     gelu_tanh => gelu_tanh_v, short form for |x| <= 9.5,
 }

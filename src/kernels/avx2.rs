@@ -225,6 +225,13 @@ impl Simd for Avx2 {
         }
     }
     #[inline(always)]
+    fn lookup8(self, table: &[f32; 8], index: __m256) -> __m256 {
+        // SAFETY: the token proves AVX2+FMA; the load reads the 8 values of `table`.
+        unsafe {
+            _mm256_permutevar8x32_ps(_mm256_loadu_ps(table.as_ptr()), _mm256_castps_si256(index))
+        }
+    }
+    #[inline(always)]
     fn recip_approx(self, a: __m256) -> __m256 {
         // SAFETY: the token proves AVX2+FMA; register-only operation (12-bit estimate).
         unsafe { _mm256_rcp_ps(a) }

@@ -197,6 +197,15 @@ impl Simd for Avx512 {
         unsafe { _mm512_scalef_ps(a, _mm512_sub_ps(k, _mm512_set1_ps(ROUND_MAGIC))) }
     }
     #[inline(always)]
+    fn lookup8(self, table: &[f32; 8], index: __m512) -> __m512 {
+        // SAFETY: the token proves AVX-512F; the load reads the 8 values of `table`. (The
+        // permute reads four index bits: indices 8 to 15 pick the zeros above.)
+        unsafe {
+            let t = _mm512_zextps256_ps512(_mm256_loadu_ps(table.as_ptr()));
+            _mm512_permutexvar_ps(_mm512_castps_si512(index), t)
+        }
+    }
+    #[inline(always)]
     fn recip_approx(self, a: __m512) -> __m512 {
         // SAFETY: the token proves AVX-512F; register-only operation (14-bit estimate).
         unsafe { _mm512_rcp14_ps(a) }

@@ -43,43 +43,6 @@ pub(crate) fn horner<S: Simd, const N: usize>(s: S, x: S::V, c: &[f32; N]) -> S:
     acc
 }
 
-/// `c[0] + c[1] x + ...` for long polynomials: the first `head` coefficients by
-/// Horner's rule (last), the others as four Horner chains in `x^4` that run side by
-/// side (`c[head + j + 4i]` in chain `j`), joined by three multiply-adds. The chain of
-/// dependent operations is about a quarter as long for the high-order part, whose
-/// rounding errors the final Horner steps scale down by `|x|` each (gelu's 13
-/// coefficients: AVX2 1.54 -> 1.38 ns/element with `head` 1; 1.35 with none, but 3.9
-/// ulp instead of 2.7 on a sample without FMA).
-#[inline(always)]
-pub(crate) fn horner_four_chains<S: Simd>(s: S, x: S::V, c: &[f32], head: usize) -> S::V {
-    /// `c[j] + c[j + 4] y + c[j + 8] y^2 + ...` by Horner's rule.
-    #[inline(always)]
-    fn chain<S: Simd>(s: S, y: S::V, c: &[f32], j: usize) -> S::V {
-        let mut k = j + (c.len() - 1 - j) / 4 * 4;
-        let mut acc = s.splat(c[k]);
-        while k >= j + 4 {
-            k -= 4;
-            acc = s.mul_add_fast(acc, y, s.splat(c[k]));
-        }
-        acc
-    }
-    let tail = &c[head..];
-    assert!(tail.len() >= 4, "four chains need four coefficients");
-    let x2 = s.mul(x, x);
-    let x4 = s.mul(x2, x2);
-    // Four plain calls: a closure (as for `array::map`) would not inherit the target
-    // features.
-    let a0 = chain(s, x4, tail, 0);
-    let a1 = chain(s, x4, tail, 1);
-    let a2 = chain(s, x4, tail, 2);
-    let a3 = chain(s, x4, tail, 3);
-    let mut acc = s.mul_add_fast(s.mul_add_fast(a3, x, a2), x2, s.mul_add_fast(a1, x, a0));
-    for &ck in c[..head].iter().rev() {
-        acc = s.mul_add_fast(acc, x, s.splat(ck));
-    }
-    acc
-}
-
 /// `(RN(a + b), error)` for `|a| >= |b|` (or `a == 0`): Fast2Sum.
 #[inline(always)]
 pub(crate) fn fast_two_sum<S: Simd>(s: S, a: S::V, b: S::V) -> (S::V, S::V) {

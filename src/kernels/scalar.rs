@@ -136,6 +136,10 @@ impl Simd for Scalar {
         f32::from_bits(a.to_bits().wrapping_add(k.to_bits() << 23))
     }
     #[inline(always)]
+    fn lookup8(self, table: &[f32; 8], index: f32) -> f32 {
+        table[(index.to_bits() & 7) as usize]
+    }
+    #[inline(always)]
     fn pow2i(self, n: f32) -> f32 {
         f32::from_bits(((n as i32).wrapping_add(127) as u32) << 23)
     }

@@ -189,6 +189,23 @@ impl Simd for Sse2 {
         }
     }
     #[inline(always)]
+    fn lookup8(self, table: &[f32; 8], index: __m128) -> __m128 {
+        // No variable permute before AVX: four indexed loads, assembled in registers
+        // (a vector load of four scalar stores would stall on store forwarding).
+        // SAFETY: the token proves SSE2; register-only operations.
+        let i = unsafe { _mm_castps_si128(index) };
+        let lane = |v: i32| table[(v & 7) as usize];
+        // SAFETY: as above.
+        unsafe {
+            _mm_set_ps(
+                lane(_mm_cvtsi128_si32(_mm_shuffle_epi32::<3>(i))),
+                lane(_mm_cvtsi128_si32(_mm_shuffle_epi32::<2>(i))),
+                lane(_mm_cvtsi128_si32(_mm_shuffle_epi32::<1>(i))),
+                lane(_mm_cvtsi128_si32(i)),
+            )
+        }
+    }
+    #[inline(always)]
     fn recip_approx(self, a: __m128) -> __m128 {
         // SAFETY: the token proves SSE2; register-only operation (12-bit estimate).
         unsafe { _mm_rcp_ps(a) }

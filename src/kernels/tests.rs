@@ -238,6 +238,30 @@ fn check<S: Simd>(s: S) {
             true,
         );
     }
+    // lookup8: `k = i + ROUND_MAGIC` for i in 0..=7, each index in every lane.
+    let table = [
+        1.5f32,
+        -2.0,
+        0.0,
+        -0.0,
+        f32::MIN_POSITIVE,
+        3e38,
+        -7.25,
+        1e-45,
+    ];
+    let is: Vec<f32> = (0..8 * l)
+        .map(|j| ((j % l + j / l * (2 * l + 1)) % 8) as f32 + magic)
+        .collect();
+    for chunk in is.chunks_exact(l) {
+        same(
+            "lookup8",
+            s,
+            &[chunk],
+            |v| s.lookup8(&table, v[0]),
+            |a| table[(a[0] - magic) as usize],
+            true,
+        );
+    }
     assert_eq!(
         lanes(s, s.zero()).iter().map(|z| z.to_bits()).max(),
         Some(0)
