@@ -50,9 +50,9 @@
 //! driver (lavapipe keeps them, NVIDIA flushes); abs is a bit operation and never
 //! flushes. exp, sigmoid, tanh, swish, gelu, gelu_tanh: ports of the CPU kernels as
 //! they were when the GPU work was done (same reductions, polynomials and pair
-//! arithmetic; no WGSL built-ins; the CPU's tanh, sigmoid, swish and gelu_tanh have
-//! leaner forms since, its gelu a reordered one), within the CPU ULP bounds in the
-//! tests. sum, dot, norms: per-thread strided sums then a tree; norm_l2 uses Blue's
+//! arithmetic; no WGSL built-ins; the CPU's sigmoid, swish and gelu_tanh have leaner
+//! forms since, and its tanh and gelu come from tables of polynomials), within the CPU
+//! ULP bounds in the tests. sum, dot, norms: per-thread strided sums then a tree; norm_l2 uses Blue's
 //! scaling. Details and measurements: `docs/gpu.md`.
 
 mod buffers;

@@ -17,18 +17,55 @@ const GT_C1L: f32 = -4.534_068e-8;
 const GT_C2H: f32 = 0.071_354_814;
 const GT_C2L: f32 = 2.398_832_5e-9;
 
-/// Below this `|x|`, tanh is `y (1 + u P(u) / Q(u))`; above, it comes from `e^2|x|`
-/// (0.75 balances the two forms' errors: at 0.625 or 1.0 the worst case measured 1.34 and
-/// 1.39 ulp, at 0.75 1.11).
-const TANH_SPLIT: f32 = 0.75;
-/// `P(u) = -1 + TANH_P1 u` and `Q(u)`: `P/Q = (tanh y - y) / y³` (`u = y²`) on
-/// `y <= 0.76` to `2^-27` relative with these f32 coefficients (a weighted least-squares
-/// rational fit; `P(0) = -1`, `Q(0) = 3` are exact).
-const TANH_P1: f32 = -0.044_269_517;
-const TANH_Q: [f32; 3] = [3.0, 1.332_808_5, 0.047_409_456];
-/// `G(r) = (e^2r - 1) / r` on `|r| <= ln2/4` to `2^-26` relative: the exponential's
-/// polynomial for the doubled argument (`math::EXPM1_G` scaled by powers of two, exactly).
-const TANH_G: [f32; 6] = math::EXPM1_G_DOUBLED;
+/// tanh as a [`math::piecewise`] polynomial, `tanh y = Σ_j TANH_TABLE[j][c] t^j` with
+/// `c = min(round(y), 7)` and `t = y - TANH_CENTERS[c]`, on `[c - 1/2, c + 1/2]`
+/// (`[0, 1/2]` for `c = 0`, where the center, the constant term and the linear one are 0,
+/// 0 and 1, so tiny `y` come out exact; `[6.5, 9.1]` for `c = 7`, beyond which tanh has
+/// long rounded to 1): degree 9, to `2^-28` relative or better with the f32
+/// coefficients (a weighted least-squares fit, the coefficients rounded one by one).
+const TANH_CENTERS: [f32; 8] = [
+    0.0, 0.999629, 2.0008326, 3.0001297, 4.0001993, 4.99977, 6.0003986, 6.9982367,
+];
+#[rustfmt::skip]
+const TANH_TABLE: [[f32; 8]; 10] = [
+    [0.0, 0.7614383, 0.96408635, 0.99505603, 0.99932957, 0.99990916, 0.9999877, 0.99999833],
+    [
+        1.0, 0.42021167, 0.0705375, 0.009863491,
+        0.0013404166, 0.0001816667, 2.455696e-05, 3.3378521e-06,
+    ],
+    [
+        4.0336253e-08, -0.3199654, -0.06800425, -0.009814726,
+        -0.0013395177, -0.00018165034, -2.4556615e-05, -3.3377569e-06,
+    ],
+    [
+        -0.3333359, 0.10356484, 0.042049553, 0.0064783623,
+        0.0008918139, 0.00012107832, 1.6370721e-05, 2.2252668e-06,
+    ],
+    [
+        5.621729e-05, 0.027802145, -0.017870937, -0.0031747546,
+        -0.0004447151, -6.051546e-05, -8.185617e-06, -1.1136563e-06,
+    ],
+    [
+        0.1327398, -0.04637817, 0.004779367, 0.0012189152,
+        0.00017693329, 2.4187017e-05, 3.27346e-06, 4.4619316e-07,
+    ],
+    [
+        0.0034498589, 0.018869549, -0.00016665072, -0.0003728275,
+        -5.8307018e-05, -8.058027e-06, -1.0871921e-06, -1.4662865e-07,
+    ],
+    [
+        -0.0654969, 0.0026800772, -0.0006467014, 8.7140914e-05,
+        1.6279808e-05, 2.3039393e-06, 3.125091e-07, 3.7880266e-08,
+    ],
+    [
+        0.021511493, -0.006697434, 0.0004481302, -1.1714433e-05,
+        -4.0000486e-06, -5.677697e-07, -8.595141e-08, -6.6526002e-09,
+    ],
+    [
+        0.0032074288, 0.0024875486, -0.00016990727, -6.2570376e-07,
+        8.3207925e-07, 1.1000683e-07, 1.5986894e-08, 5.6736954e-10,
+    ],
+];
 
 /// Mills-ratio polynomial for the erf GELU: with `t = 1 / (1 + y/2)`,
 /// `Φ(-y) e^(y²/2) = t * S(t - GELU_TC)` on `0 <= y <= 14.6` to `2^-30` relative.
@@ -53,72 +90,78 @@ const GELU_S: [f32; 13] = [
 /// Below this `|x|` (the largest f32 under 3.75, where `round(2|x|)` is at most 7), gelu
 /// comes from [`GELU_TABLE`].
 const GELU_TABLE_LIMIT: f32 = 3.749_999_8;
-/// `g(y) = y Φ(-y)` on `[c/2 - 1/4, c/2 + 1/4]` as `Σ_j GELU_TABLE[j][c] s^j` with
-/// `s = y - c/2`, for `c` in `0..=7` (`[0, 1/4]` for `c = 0`, where `g(0) = 0` is kept
-/// exact): degree 7 to `2^-25` relative (the rounding of the f32 constant term; the
-/// rest to `2^-26`), a weighted least-squares fit with the coefficients rounded one by one.
+/// `g(y) = y Φ(-y)` as a [`math::piecewise`] polynomial, `Σ_j GELU_TABLE[j][c] t^j` with
+/// `c = round(2y)` and `t = y - GELU_CENTERS[c]`, on `[c/2 - 1/4, c/2 + 1/4]` (`[0, 1/4]`
+/// for `c = 0`, where the center and `g(0)` are 0): degree 7, to `2^-26` relative or
+/// better with the f32 coefficients (fitted as [`TANH_TABLE`]).
+const GELU_CENTERS: [f32; 8] = [
+    0.0, 0.5003979, 0.9996836, 1.5003664, 2.0003417, 2.499563, 2.999708, 3.5003734,
+];
 #[rustfmt::skip]
 const GELU_TABLE: [[f32; 8]; 8] = [
-    [0.0, 0.15426877, 0.15865526, 0.1002108, 0.045500264, 0.015524163, 0.004049694, 0.0008142018],
+    [0.0, 0.15432145, 0.1586816, 0.10016409, 0.04547115, 0.015540607, 0.0040531843, 0.00081314886],
     [
-        0.5, 0.13250488, -0.08331547, -0.12746918,
-        -0.0852318, -0.037611086, -0.011945647, -0.0028217603,
+        0.5, 0.13225976, -0.08323888, -0.1274573,
+        -0.08519491, -0.037643652, -0.011954711, -0.0028184222,
     ],
     [
-        -0.3989423, -0.3080574, -0.12098567, 0.016189832,
-        0.053991023, 0.037247702, 0.015511458, 0.004472497,
+        -0.3989423, -0.3079258, -0.12110025, 0.01625195,
+        0.053990968, 0.03726919, 0.015521178, 0.0044677947,
     ],
     [
-        5.8636425e-07, 0.11001981, 0.12098529, 0.056662895,
-        2.0181417e-07, -0.016432837, -0.011079615, -0.004199802,
+        5.863122e-07, 0.11007495, 0.12101067, 0.056611225,
+        -2.4607327e-05, -0.016431782, -0.011084364, -0.004196103,
     ],
     [
-        0.06647929, 0.033929817, -0.020151747, -0.03609294,
-        -0.017999817, -0.0005047899, 0.004063042, 0.0024841777,
+        0.06647929, 0.0338779, -0.020134844, -0.0360832,
+        -0.01798303, -0.0005122342, 0.004062688, 0.0024826033,
     ],
     [
-        0.00010196437, -0.022443023, -0.0161303, 0.0027617472,
-        0.008993175, 0.0042706784, -2.5312187e-07, -0.0008473534,
+        0.000101972706, -0.022483652, -0.01613706, 0.0027374793,
+        0.008997548, 0.0042699114, 1.5078007e-06, -0.00084699143,
     ],
     [
-        -0.0104655875, -0.0030975088, 0.0058643534, 0.004889697,
-        -0.00039632985, -0.0019097516, -0.00078397815, 4.694857e-05,
+        -0.010465642, -0.0030244289, 0.0059403707, 0.004842565,
+        -0.0004120977, -0.0019279204, -0.00078135147, 4.7131558e-05,
     ],
     [
-        0.0012031377, 0.0030326676, 0.0012421719, -0.0017321511,
-        -0.0010685427, 0.00010880604, 0.00036506035, 0.00010109088,
+        0.0012032371, 0.0033152944, 0.0011975552, -0.00143458,
+        -0.0011065048, 0.00016454334, 0.00035986616, 9.909145e-05,
     ],
 ];
 
 /// Below this `|x|` (the largest f32 under 11.5, where `round(|x|)` is at most 11), gelu
 /// comes from [`GELU_FAR_TABLE`] beyond `GELU_TABLE_LIMIT`.
 const GELU_FAR_LIMIT: f32 = 11.499_999;
-/// `h(y) = y Φ(-y) e^(y²/2)` on `[c - 1/2, c + 1/2]` as `Σ_j GELU_FAR_TABLE[j][c - 4]
-/// s^j` with `s = y - c`, for `c` in `4..=11`: degree 5 to `2^-24.9` relative (the
-/// rounding of the f32 constant terms; a weighted least-squares fit with the
-/// coefficients rounded one by one).
+/// `h(y) = y Φ(-y) e^(y²/2)` as a [`math::piecewise`] polynomial,
+/// `Σ_j GELU_FAR_TABLE[j][c - 4] t^j` with `c = round(y)` and `t = y -
+/// GELU_FAR_CENTERS[c - 4]`, on `[c - 1/2, c + 1/2]` for `c` in `4..=11`: degree 5, to
+/// `2^-25.9` relative or better with the f32 coefficients (fitted as [`TANH_TABLE`]).
+const GELU_FAR_CENTERS: [f32; 8] = [
+    4.00025, 5.0001783, 6.001419, 6.9986467, 7.9996014, 9.001071, 9.999928, 10.999277,
+];
 #[rustfmt::skip]
 const GELU_FAR_TABLE: [[f32; 8]; 6] = [
-    [0.37764257, 0.38459653, 0.3886759, 0.39125437, 0.39298037, 0.3941891, 0.39506695, 0.3957238],
+    [0.37764487, 0.38459745, 0.3886804, 0.39125156, 0.3929798, 0.3941902, 0.3950669, 0.39572337],
     [
-        0.009211785, 0.0051905285, 0.003180948, 0.0020781592,
-        0.0014272606, 0.0010201638, 0.00075330026, 0.0005714494,
+        0.009210347, 0.00519004, 0.0031788952, 0.002079281,
+        0.0014274622, 0.0010198159, 0.0007533158, 0.00057155854,
     ],
     [
-        -0.0028760077, -0.0013693989, -0.0007237292, -0.0004141527,
-        -0.00025282145, -0.00016227746, -0.0001089294, -7.558837e-05,
+        -0.0028753222, -0.0013692036, -0.0007229212, -0.00041463244,
+        -0.00025291252, -0.0001623692, -0.000108840795, -7.554186e-05,
     ],
     [
-        0.0007708928, 0.00031283931, 0.0001433596, 7.227094e-05,
-        3.931467e-05, 2.2751934e-05, 1.3855278e-05, 8.806147e-06,
+        0.00077071507, 0.00031279336, 0.00014321382, 7.2334566e-05,
+        3.9323557e-05, 2.2738825e-05, 1.3856179e-05, 8.809766e-06,
     ],
     [
-        -0.00019059338, -6.6149e-05, -2.5754694e-05, -1.2326212e-05,
-        -5.8365745e-06, -3.499675e-06, -1.3532621e-06, -7.4948673e-07,
+        -0.00019088411, -6.622705e-05, -2.635603e-05, -1.1742433e-05,
+        -5.6972003e-06, -2.9703135e-06, -1.6463819e-06, -9.597918e-07,
     ],
     [
-        4.3491076e-05, 1.30288845e-05, 4.5540337e-06, 1.7863881e-06,
-        7.7677214e-07, 3.651346e-07, 1.8725582e-07, 1.00918136e-07,
+        4.3451986e-05, 1.3024943e-05, 4.5417246e-06, 1.7867917e-06,
+        7.774454e-07, 3.6651605e-07, 1.8590629e-07, 9.8441824e-08,
     ],
 ];
 
@@ -357,31 +400,14 @@ pub(crate) fn swish_v<S: Simd, const FULL: bool>(s: S, x: S::V) -> S::V {
     s.select(within(s, x, 16.0), q, wide)
 }
 
-/// `tanh y = y (1 + u P(u) / Q(u))` with `u = y²` for `y = |x| < TANH_SPLIT`, and
-/// `1 - 2 / (1 + e^2y)` above, one division serving both and the last step one
-/// multiply-add `m + m q` (`m = y` or 1); the sign of `x` is put back at the end.
-/// `1 + e^2y = 1 + 2^n (1 + r G(r))` is rounded once (`1 + 2^n` is exact). The
-/// argument is clamped to `y <= 9.1`, where tanh has long rounded to 1 and the short
-/// scaling is valid, so it has one form (and no range test).
-///
-/// Few operations matter more than the shortest dependency chain here (measured on AVX2,
-/// 16 K: 0.45 ns/el; Estrin for `G` 0.50; `1 + r G` rounded first, one add fewer, 0.51).
+/// `tanh x`: `tanh y` for `y = min(|x|, 9.1)` from a polynomial picked by `round(y)`
+/// ([`math::piecewise`], the last one serving up to 9.1), the sign of `x` put back. No
+/// exponential, no division, no range test: one form for every input (NaN stays NaN).
 #[inline(always)]
 pub(crate) fn tanh_v<S: Simd>(s: S, x: S::V) -> S::V {
-    let one = s.splat(1.0);
     // min(a, b) returns b unless a < b: NaN stays NaN.
     let y = s.min(s.splat(9.1), s.abs(x));
-    let small = s.lt(y, s.splat(TANH_SPLIT));
-    let (r, _, k) = math::exp_reduce::<S, true>(s, y);
-    let scale = s.ldexp_magic(one, k);
-    let v = s.mul(r, horner(s, r, &TANH_G));
-    let d = s.mul_add_fast(scale, v, s.add(scale, one));
-    let u = s.mul(y, y);
-    let p = s.mul_add_fast(s.splat(TANH_P1), u, s.splat(-1.0));
-    let num = s.select(small, s.mul(u, p), s.splat(-2.0));
-    let den = s.select(small, horner(s, u, &TANH_Q), d);
-    let m = s.select(small, y, one);
-    let t = s.mul_add_fast(m, s.div(num, den), m);
+    let t = math::piecewise::<S, true, _>(s, y, 1.0, 0.0, &TANH_CENTERS, &TANH_TABLE);
     s.or(t, s.and(x, s.splat(-0.0)))
 }
 
@@ -433,18 +459,22 @@ fn gelu_mills_v<S: Simd>(s: S, x: S::V) -> S::V {
 /// No exponential, no division: a third of the operations of [`gelu_mills_v`].
 #[inline(always)]
 pub(crate) fn gelu_table_v<S: Simd>(s: S, x: S::V) -> S::V {
-    let zero = s.zero();
-    let magic = s.splat(crate::kernels::scalar::ROUND_MAGIC);
     let y = s.abs(x);
-    // k = c + ROUND_MAGIC (2y is exact, so one rounding either way); s = y - c/2 exactly.
-    let k = s.mul_add_fast(y, s.splat(2.0), magic);
-    let t = s.mul_add_fast(s.sub(k, magic), s.splat(-0.5), y);
-    let mut g = s.lookup8(&GELU_TABLE[7], k);
-    for c in GELU_TABLE[..7].iter().rev() {
-        g = s.mul_add_fast(g, t, s.lookup8(c, k));
-    }
+    x_times_symmetric(
+        s,
+        x,
+        y,
+        math::piecewise::<S, false, _>(s, y, 2.0, 0.0, &GELU_CENTERS, &GELU_TABLE),
+    )
+}
+
+/// `x F(x)` from `g = |x| F(-|x|)`, for an `F` with `F(x) + F(-x) = 1` (Φ, σ): `-g` for
+/// `x < 0`, `x - g` otherwise (no cancellation: `g <= x/2` there), the sign of `x` on
+/// zeros too.
+#[inline(always)]
+fn x_times_symmetric<S: Simd>(s: S, x: S::V, y: S::V, g: S::V) -> S::V {
+    let zero = s.zero();
     let z = s.select(s.lt(x, zero), zero, y);
-    // The sign of x on zeros too.
     s.or(s.sub(z, g), s.and(x, s.splat(-0.0)))
 }
 
@@ -453,25 +483,15 @@ pub(crate) fn gelu_table_v<S: Simd>(s: S, x: S::V) -> S::V {
 /// argument (as a pair) and `h` picked by `round(|x|)`, then as [`gelu_table_v`].
 #[inline(always)]
 fn gelu_far_v<S: Simd>(s: S, x: S::V) -> S::V {
-    let zero = s.zero();
     let y = s.abs(x);
     let wh = s.mul(y, y);
     let wl = s.mul_err(y, y);
     let half = s.splat(-0.5);
     let (a, et, _, k) = math::exp_parts::<S, false>(s, s.mul(wh, half), Some(s.mul(wl, half)));
-    // k = c - 4 + ROUND_MAGIC, s = y - c exactly.
-    let magic = s.splat(crate::kernels::scalar::ROUND_MAGIC - 4.0);
-    let c = s.add(y, magic);
-    let t = s.sub(y, s.sub(c, magic));
-    let mut h = s.lookup8(&GELU_FAR_TABLE[5], c);
-    for co in GELU_FAR_TABLE[..5].iter().rev() {
-        h = s.mul_add_fast(h, t, s.lookup8(co, c));
-    }
+    let h = math::piecewise::<S, false, _>(s, y, 1.0, 4.0, &GELU_FAR_CENTERS, &GELU_FAR_TABLE);
     // e^(-x²/2) >= 2^-96: scaling h by 2^n is exact.
     let h = s.ldexp_magic(h, k);
-    let g = s.mul_add_fast(h, a, s.mul(h, et));
-    let z = s.select(s.lt(x, zero), zero, y);
-    s.or(s.sub(z, g), s.and(x, s.splat(-0.0)))
+    x_times_symmetric(s, x, y, s.mul_add_fast(h, a, s.mul(h, et)))
 }
 
 /// The gelu of vectors that are not all within `GELU_TABLE_LIMIT`: lane by lane

@@ -43,6 +43,47 @@ pub(crate) fn horner<S: Simd, const N: usize>(s: S, x: S::V, c: &[f32; N]) -> S:
     acc
 }
 
+/// A piecewise polynomial of `y >= 0` on intervals of width `1/scale`:
+/// `Σ_j table[j][i] t^j` with `i = round(scale y - first)` and `t = y - centers[i]`.
+/// Each center lies within a few thousandths of its interval's middle (`(i + first) /
+/// scale`), so `t` is exact by Sterbenz's lemma (or is `y`, for a center 0), and is
+/// chosen where the function is within about `2^-34` of an f32: the constant terms are
+/// then as good as exact. Every coefficient is one [`Simd::lookup8`] indexed by what the
+/// magic-number rounding leaves. With `LAST`, `i` is capped at 7 (the last polynomial
+/// serves everything above); otherwise lanes with `i` outside `0..=7` get an unspecified
+/// value. NaN stays NaN.
+#[inline(always)]
+pub(crate) fn piecewise<S: Simd, const LAST: bool, const N: usize>(
+    s: S,
+    y: S::V,
+    scale: f32,
+    first: f32,
+    centers: &[f32; 8],
+    table: &[[f32; 8]; N],
+) -> S::V {
+    // k = i + ROUND_MAGIC. For a whole `first`, one rounding (scale y is exact); else
+    // two, which can only move a value within an ulp of a boundary to the neighbouring
+    // polynomial (each is fitted a little beyond its interval).
+    let k = if first == first.trunc() {
+        s.mul_add_fast(y, s.splat(scale), s.splat(ROUND_MAGIC - first))
+    } else {
+        let magic = s.splat(ROUND_MAGIC);
+        s.add(s.mul_add_fast(y, s.splat(scale), s.splat(-first)), magic)
+    };
+    // min(a, b) returns b unless a < b: NaN stays NaN.
+    let k = if LAST {
+        s.min(s.splat(ROUND_MAGIC + 7.0), k)
+    } else {
+        k
+    };
+    let t = s.sub(y, s.lookup8(centers, k));
+    let mut p = s.lookup8(&table[N - 1], k);
+    for row in table[..N - 1].iter().rev() {
+        p = s.mul_add_fast(p, t, s.lookup8(row, k));
+    }
+    p
+}
+
 /// `(RN(a + b), error)` for `|a| >= |b|` (or `a == 0`): Fast2Sum.
 #[inline(always)]
 pub(crate) fn fast_two_sum<S: Simd>(s: S, a: S::V, b: S::V) -> (S::V, S::V) {
@@ -100,7 +141,7 @@ pub(crate) fn exp_parts<S: Simd, const FULL: bool>(
     } else {
         x
     };
-    let (r, n, k) = exp_reduce::<S, false>(s, x);
+    let (r, n, k) = exp_reduce(s, x);
     let h = horner(s, r, &EXP_H);
     let a = s.add(one, r);
     let e1 = s.add(s.sub(one, a), r);
@@ -113,24 +154,16 @@ pub(crate) fn exp_parts<S: Simd, const FULL: bool>(
     (a, t, n, k)
 }
 
-/// The range reduction of `e^x` (`DOUBLE` false, `|x| <= 86`) or of `e^(2x)` (`DOUBLE`
-/// true, `|x| <= 43`), NaN allowed: `m x = n ln2 + m r` with `m` 1 or 2, `n` an
-/// integer-valued float, `|r|` at most about `ln2 / (2m)`, and `k = n + ROUND_MAGIC` for
-/// [`Simd::ldexp_magic`]. `x - n*C1/m` is exact, `- n*C2/m` rounds once. For `e^(2x)`
-/// with a fused multiply-add it is one step, `x - n (ln2/2)` with the product exact:
-/// only the constant's own error remains (`n * 2^-29` absolute), which tanh, its user,
-/// absorbs.
+/// The range reduction of `e^x` for `|x| <= 86` or NaN: `x = n ln2 + r` with `n` an
+/// integer-valued float, `|r|` at most about `ln2 / 2`, and `k = n + ROUND_MAGIC` for
+/// [`Simd::ldexp_magic`]. `x - n*C1` is exact, `- n*C2` rounds once.
 #[inline(always)]
-pub(crate) fn exp_reduce<S: Simd, const DOUBLE: bool>(s: S, x: S::V) -> (S::V, S::V, S::V) {
-    let m = if DOUBLE { 2.0 } else { 1.0 };
+pub(crate) fn exp_reduce<S: Simd>(s: S, x: S::V) -> (S::V, S::V, S::V) {
     let magic = s.splat(ROUND_MAGIC);
-    let k = s.mul_add_fast(x, s.splat(m * LOG2E), magic);
+    let k = s.mul_add_fast(x, s.splat(LOG2E), magic);
     let n = s.sub(k, magic);
-    if DOUBLE && S::HAS_FMA {
-        return (s.mul_add(n, s.splat(-core::f32::consts::LN_2 / m), x), n, k);
-    }
-    let r = s.mul_add_fast(n, s.splat(-LN2_C1 / m), x);
-    (s.mul_add_fast(n, s.splat(-LN2_C2 / m), r), n, k)
+    let r = s.mul_add_fast(n, s.splat(-LN2_C1), x);
+    (s.mul_add_fast(n, s.splat(-LN2_C2), r), n, k)
 }
 
 /// `m * 2^n` where `k = n + ROUND_MAGIC`: [`Simd::ldexp`] with `FULL`, else
@@ -143,30 +176,6 @@ pub(crate) fn ldexp_nk<S: Simd, const FULL: bool>(s: S, m: S::V, n: S::V, k: S::
         s.ldexp_magic(m, k)
     }
 }
-
-/// `G(r) = (e^r - 1) / r` on `|r| <= ln2/2` to `2^-26` relative (a Chebyshev fit).
-const EXPM1_G: [f32; 6] = [
-    1.0,
-    0.5,
-    0.166_665_36,
-    0.041_666_403,
-    0.008_365_893,
-    0.001_393_709_2,
-];
-
-/// The same polynomial for `(e^2r - 1) / r = 2 G(2r)` (tanh's `e^2y`): coefficient `i`
-/// times `2^(i+1)`, exact.
-pub(crate) const EXPM1_G_DOUBLED: [f32; 6] = {
-    let mut c = EXPM1_G;
-    let mut i = 0;
-    let mut scale = 2.0;
-    while i < c.len() {
-        c[i] *= scale;
-        scale *= 2.0;
-        i += 1;
-    }
-    c
-};
 
 /// `1 + e^-(x + xl)`, rounded once, and its rounding error (to about `2^-24` of itself):
 /// for `|x| <= 16` (or NaN) without `WIDE`, for `|x| <= 86` with it. `xl`, if given, is a
@@ -192,7 +201,7 @@ pub(crate) fn one_plus_exp_neg<S: Simd, const WIDE: bool>(
     xl: Option<S::V>,
 ) -> (S::V, S::V) {
     let one = s.splat(1.0);
-    let (r, _, k) = exp_reduce::<S, false>(s, s.neg(x));
+    let (r, _, k) = exp_reduce(s, s.neg(x));
     let scale = s.ldexp_magic(one, k);
     let v = s.mul_add_fast(s.mul(r, r), horner(s, r, &EXP_H), r);
     // e^-(x + xl) = (1 + v)(1 - xl) = 1 + (v - xl - xl v).
