@@ -169,6 +169,18 @@ impl Simd for Neon {
         }
     }
     #[inline(always)]
+    fn lookup8(self, table: &[f32; 8], index: float32x4_t) -> float32x4_t {
+        // SAFETY: the token proves NEON; the two loads read the 32 bytes of `table`. A
+        // byte table lookup: lane entry `i` is bytes `4i..4i+4` of the table.
+        unsafe {
+            let i = vandq_u32(vreinterpretq_u32_f32(index), vdupq_n_u32(7));
+            let bytes = vmlaq_n_u32(vdupq_n_u32(0x0302_0100), i, 0x0404_0404);
+            let p = table.as_ptr().cast::<u8>();
+            let t = uint8x16x2_t(vld1q_u8(p), vld1q_u8(p.add(16)));
+            vreinterpretq_f32_u8(vqtbl2q_u8(t, vreinterpretq_u8_u32(bytes)))
+        }
+    }
+    #[inline(always)]
     fn ldexp_magic(self, a: float32x4_t, k: float32x4_t) -> float32x4_t {
         // SAFETY: the token proves NEON; register-only operation. `k`'s bits are
         // `0x4b40_0000 + n`, so shifted by 23 they are `n` in the exponent field.

@@ -193,7 +193,8 @@ pub(crate) trait Simd: Copy {
     /// `table[i]` in each lane whose bits in `index` are `ROUND_MAGIC + i` with `i` in
     /// `0..=7` (the integer that the magic-number rounding leaves); other lanes get an
     /// unspecified value. By default lane by lane through memory; AVX2 and AVX-512
-    /// permute registers (`vpermps`).
+    /// permute registers (`vpermps`), NEON and WASM look the bytes up (`tbl`,
+    /// `i8x16.swizzle`), SSE2 assembles four indexed loads.
     #[inline(always)]
     fn lookup8(self, table: &[f32; 8], index: Self::V) -> Self::V {
         let mut lanes = [0.0f32; 16];

@@ -170,6 +170,29 @@ impl Simd for Wasm128 {
         f32x4_sub(f32x4_add(a, m), m)
     }
     #[inline(always)]
+    fn lookup8(self, table: &[f32; 8], index: v128) -> v128 {
+        // Byte swizzles: lane entry `i` is bytes `4i..4i+4` of the table; `swizzle` gives
+        // 0 for a byte index of 16 or more, so each half fills in its own entries.
+        let i = v128_and(index, u32x4_splat(7));
+        let bytes = i32x4_add(
+            i32x4_mul(i, u32x4_splat(0x0404_0404)),
+            u32x4_splat(0x0302_0100),
+        );
+        // SAFETY: the two loads read the 32 bytes of `table`; `v128.load` has no alignment
+        // requirement.
+        let (lo, hi) = unsafe {
+            let p = table.as_ptr();
+            (
+                v128_load(p.cast::<v128>()),
+                v128_load(p.add(4).cast::<v128>()),
+            )
+        };
+        v128_or(
+            i8x16_swizzle(lo, bytes),
+            i8x16_swizzle(hi, i8x16_sub(bytes, i8x16_splat(16))),
+        )
+    }
+    #[inline(always)]
     fn ldexp_magic(self, a: v128, k: v128) -> v128 {
         // `k`'s bits are `0x4b40_0000 + n`, so shifted by 23 they are `n` in the
         // exponent field.
