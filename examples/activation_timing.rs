@@ -1,8 +1,9 @@
 //! Quick timing of the six activations at 16 K elements, per backend, against the ndarray
-//! idiom (`mapv(f32::exp)` etc.). Best of several repetitions, in ns per element.
+//! idiom (`mapv(f32::exp)` etc.), on inputs spread over [-HALF_WIDTH, HALF_WIDTH] (8 by
+//! default). Best of several repetitions, in ns per element.
 //!
 //! ```text
-//! cargo run --release --example activation_timing [-- N]
+//! cargo run --release --example activation_timing [-- N [HALF_WIDTH]]
 //! ```
 
 use ndarray::Array1;
