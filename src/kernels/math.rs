@@ -45,10 +45,12 @@ pub(crate) fn horner<S: Simd, const N: usize>(s: S, x: S::V, c: &[f32; N]) -> S:
 
 /// A piecewise polynomial of `y >= 0` on intervals of width `1/scale`:
 /// `Σ_j table[j][i] t^j` with `i = round(scale y - first)` and `t = y - centers[i]`.
-/// Each center lies within a few thousandths of its interval's middle (`(i + first) /
-/// scale`), so `t` is exact by Sterbenz's lemma (or is `y`, for a center 0), and is
-/// chosen where the function is within about `2^-34` of an f32: the constant terms are
-/// then as good as exact. Every coefficient is one [`Simd::lookup8`] indexed by what the
+/// Each center `m` lies inside its interval, placed so that `t` is exact for every `y`
+/// there: `y >= m/2` (Sterbenz's lemma), and above `m`, `y - m < 2^(e+1)` for `m` in
+/// `[2^e, 2^(e+1))` (both are multiples of `m`'s ulp); a center 0 gives `t = y`. Within
+/// a few thousandths of where the tables want it, each center is where the function is
+/// within about `2^-34` of an f32, so the constant terms are as good as exact (see
+/// `super::tables`). Every coefficient is one [`Simd::lookup8`] indexed by what the
 /// magic-number rounding leaves. With `LAST`, `i` is capped at 7 (the last polynomial
 /// serves everything above); otherwise lanes with `i` outside `0..=7` get an unspecified
 /// value. NaN stays NaN.
