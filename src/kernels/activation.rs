@@ -341,7 +341,7 @@ fn gelu_mills_v<S: Simd>(s: S, x: S::V) -> S::V {
 /// `x - g = x Φ(x)` otherwise (where `g <= x/2`, so the subtraction loses nothing).
 /// No exponential, no division: a third of the operations of [`gelu_mills_v`].
 #[inline(always)]
-pub(crate) fn gelu_table_v<S: Simd>(s: S, x: S::V) -> S::V {
+fn gelu_table_v<S: Simd>(s: S, x: S::V) -> S::V {
     let y = s.abs(x);
     x_times_symmetric(
         s,

@@ -43,8 +43,9 @@ pub(crate) fn horner<S: Simd, const N: usize>(s: S, x: S::V, c: &[f32; N]) -> S:
     acc
 }
 
-/// A piecewise polynomial of `y >= 0` on intervals of width `1/scale`:
-/// `Σ_j table[j][i] t^j` with `i = round(scale y - first)` and `t = y - centers[i]`.
+/// A piecewise polynomial of `y >= 0` on intervals of width `1/scale` (1 or 2):
+/// `Σ_j table[j][i] t^j` with `i = round(scale y) - first` (`first` a whole number) and
+/// `t = y - centers[i]`.
 /// Each center `m` lies inside its interval, placed so that `t` is exact for every `y`
 /// there: `y >= m/2` (Sterbenz's lemma), and above `m`, `y - m < 2^(e+1)` for `m` in
 /// `[2^e, 2^(e+1))` (both are multiples of `m`'s ulp); a center 0 gives `t = y`. Within
@@ -63,15 +64,8 @@ pub(crate) fn piecewise<S: Simd, const LAST: bool, const N: usize>(
     centers: &[f32; 8],
     table: &[[f32; 8]; N],
 ) -> S::V {
-    // k = i + ROUND_MAGIC. For a whole `first`, one rounding (scale y is exact); else
-    // two, which can only move a value within an ulp of a boundary to the neighbouring
-    // polynomial (each is fitted a little beyond its interval).
-    let k = if first == first.trunc() {
-        s.mul_add_fast(y, s.splat(scale), s.splat(ROUND_MAGIC - first))
-    } else {
-        let magic = s.splat(ROUND_MAGIC);
-        s.add(s.mul_add_fast(y, s.splat(scale), s.splat(-first)), magic)
-    };
+    // k = i + ROUND_MAGIC, rounded once (scale y is exact).
+    let k = s.mul_add_fast(y, s.splat(scale), s.splat(ROUND_MAGIC - first));
     // min(a, b) returns b unless a < b: NaN stays NaN.
     let k = if LAST {
         s.min(s.splat(ROUND_MAGIC + 7.0), k)
