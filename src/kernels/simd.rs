@@ -192,20 +192,10 @@ pub(crate) trait Simd: Copy {
 
     /// `table[i]` in each lane whose bits in `index` are `ROUND_MAGIC + i` with `i` in
     /// `0..=7` (the integer that the magic-number rounding leaves); other lanes get an
-    /// unspecified value. By default lane by lane through memory; AVX2 and AVX-512
-    /// permute registers (`vpermps`), NEON and WASM look the bytes up (`tbl`,
-    /// `i8x16.swizzle`), SSE2 assembles four indexed loads.
-    #[inline(always)]
-    fn lookup8(self, table: &[f32; 8], index: Self::V) -> Self::V {
-        let mut lanes = [0.0f32; 16];
-        // SAFETY: `LANES <= 16`, so the store and the load stay inside `lanes`.
-        unsafe { self.store(lanes.as_mut_ptr(), index) };
-        for v in lanes.iter_mut().take(Self::LANES) {
-            *v = table[(v.to_bits() & 7) as usize];
-        }
-        // SAFETY: as above.
-        unsafe { self.load(lanes.as_ptr()) }
-    }
+    /// unspecified value. AVX2 and AVX-512 permute registers (`vpermps`), NEON and WASM
+    /// look the bytes up (`tbl`, `i8x16.swizzle`), SSE2 assembles four indexed loads, the
+    /// scalar token indexes the table.
+    fn lookup8(self, table: &[f32; 8], index: Self::V) -> Self::V;
 
     /// Whether every lane of `m` is set.
     #[inline(always)]
