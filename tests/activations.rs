@@ -177,6 +177,19 @@ fn special_values() -> Vec<f32> {
             v.push(f32::from_bits(b.wrapping_sub(d)));
         }
     }
+    // Where tanh's and gelu's tables switch polynomials (every half unit to 11.5, and
+    // 9.1, where tanh's last one ends), 64 neighbours each way, both signs.
+    for k in 1..=23 {
+        for t in [k as f32 / 2.0, 9.1] {
+            let b = t.to_bits();
+            for d in 0..=64u32 {
+                for x in [f32::from_bits(b + d), f32::from_bits(b - d)] {
+                    v.push(x);
+                    v.push(-x);
+                }
+            }
+        }
+    }
     v
 }
 
