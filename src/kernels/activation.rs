@@ -392,10 +392,11 @@ fn gelu_wide_v<S: Simd>(s: S, x: S::V) -> S::V {
     } else {
         s.select(near, gelu_table_v(s, x), gelu_far_v(s, x))
     };
-    if all_within(s, x, GELU_FAR_LIMIT) {
+    let tabled = within(s, x, GELU_FAR_LIMIT);
+    if s.all(tabled) {
         g
     } else {
-        s.select(within(s, x, GELU_FAR_LIMIT), g, gelu_mills_v(s, x))
+        s.select(tabled, g, gelu_mills_v(s, x))
     }
 }
 

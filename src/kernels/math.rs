@@ -2,8 +2,8 @@
 //! error-free transformations on (hi, lo) pairs of f32, one `exp` core that returns its
 //! result unrounded (as `(a + t) * 2^n`), a corrected division of pairs, the logistic
 //! core of gelu_tanh (and of swish's tiny results), the once-rounded `1 + e^-x` of
-//! sigmoid, swish and gelu_tanh, and a Horner scheme in four chains for long
-//! polynomials.
+//! sigmoid, swish and gelu_tanh, and the table-driven piecewise polynomials of tanh and
+//! gelu.
 //!
 //! Accuracy comes from keeping the few operations where rounding errors would add up in
 //! pair arithmetic, and no more (each pair costs speed); polynomials are evaluated with
