@@ -87,7 +87,9 @@ unsafe fn map_activation<S: Simd>(
     // test, which a descending loop of single values loses (scalar sigmoid 16 K: 3.77
     // against 0.94 ns/element).
     if S::LANES > 1 && run_descending(out, [Some(a)], false) {
-        // From the end down (see `run_descending`), two vectors per iteration.
+        // From the end down (see `run_descending`), two vectors per iteration, each stored
+        // as soon as it is computed, the higher first (so no later load shares the low
+        // address bits of a store just issued; see the ascending loop for why).
         let mut i = n;
         // SAFETY: a trailing partial vector at `i..n` first, then full vectors only at
         // `i..i+2l <= n` (or `i..i+l`), then the leading `i < l` values as a partial
@@ -108,10 +110,10 @@ unsafe fn map_activation<S: Simd>(
             }
             while i >= 2 * l {
                 i -= 2 * l;
-                let r0 = pick(s, s.load(a.add(i)), limit, &short, &full);
                 let r1 = pick(s, s.load(a.add(i + l)), limit, &short, &full);
-                s.store(out.add(i), r0);
                 s.store(out.add(i + l), r1);
+                let r0 = pick(s, s.load(a.add(i)), limit, &short, &full);
+                s.store(out.add(i), r0);
             }
             if i >= l {
                 i -= l;
@@ -178,10 +180,13 @@ unsafe fn map_activation<S: Simd>(
                 i += 4 * l;
             }
         } else {
+            // Each vector stored as soon as it is computed: holding the first result
+            // across the second's body spilled it to the stack on AVX2's 16 registers
+            // (AVX2 at 16 K: swish 0.325 -> 0.311, exp 0.27 -> 0.258 ns/el).
             while i + 2 * l <= n {
                 let r0 = pick(s, s.load(a.add(i)), limit, &short, &full);
-                let r1 = pick(s, s.load(a.add(i + l)), limit, &short, &full);
                 s.store(out.add(i), r0);
+                let r1 = pick(s, s.load(a.add(i + l)), limit, &short, &full);
                 s.store(out.add(i + l), r1);
                 i += 2 * l;
             }

@@ -225,6 +225,21 @@ impl Simd for Avx2 {
         }
     }
     #[inline(always)]
+    fn all_abs_le(self, a: __m256, limit: f32) -> bool {
+        // With the magnitudes' bits `m` and the limit's `l`, `m + (2^31 - 1 - l)` has its
+        // sign bit set exactly where `m > l` (NaN's bits are above every limit's), and
+        // `vtestps` reads the sign bits: no floating-point compare on the multiply ports.
+        // SAFETY: the token proves AVX2; register-only operations.
+        unsafe {
+            let bits = _mm256_and_si256(_mm256_castps_si256(a), _mm256_set1_epi32(0x7fff_ffff));
+            let t = _mm256_add_epi32(
+                bits,
+                _mm256_set1_epi32(0x7fff_ffff - limit.to_bits() as i32),
+            );
+            _mm256_testz_ps(_mm256_castsi256_ps(t), _mm256_castsi256_ps(t)) == 1
+        }
+    }
+    #[inline(always)]
     fn lookup8(self, table: &[f32; 8], index: __m256) -> __m256 {
         // SAFETY: the token proves AVX2+FMA; the load reads the 8 values of `table`.
         unsafe {

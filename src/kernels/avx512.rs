@@ -197,6 +197,15 @@ impl Simd for Avx512 {
         unsafe { _mm512_scalef_ps(a, _mm512_sub_ps(k, _mm512_set1_ps(ROUND_MAGIC))) }
     }
     #[inline(always)]
+    fn all_abs_le(self, a: __m512, limit: f32) -> bool {
+        // An integer compare of the magnitudes' bits (NaN's are above every limit's).
+        // SAFETY: the token proves AVX-512F; register-only operations.
+        unsafe {
+            let bits = _mm512_and_si512(_mm512_castps_si512(a), _mm512_set1_epi32(0x7fff_ffff));
+            _mm512_cmpgt_epi32_mask(bits, _mm512_set1_epi32(limit.to_bits() as i32)) == 0
+        }
+    }
+    #[inline(always)]
     fn lookup8(self, table: &[f32; 8], index: __m512) -> __m512 {
         // SAFETY: the token proves AVX-512F; the load reads the 8 values of `table`. (The
         // permute reads four index bits: indices 8 to 15 pick the zeros above.)

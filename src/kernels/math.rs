@@ -287,7 +287,7 @@ pub(crate) fn within<S: Simd>(s: S, x: S::V, limit: f32) -> S::M {
 /// short path for such vectors: no clamps, one-step scaling.
 #[inline(always)]
 pub(crate) fn all_within<S: Simd>(s: S, x: S::V, limit: f32) -> bool {
-    s.all(within(s, x, limit))
+    s.all_abs_le(x, limit)
 }
 
 /// `2^max(n, -126)` for `n` in `-217..=0`: the exact scale for terms that only matter

@@ -203,6 +203,13 @@ pub(crate) trait Simd: Copy {
         self.mask_bits(m) == (1u64 << Self::LANES) - 1
     }
 
+    /// Whether every lane of `a` has `|a| <= limit`, for a positive finite `limit` (a NaN
+    /// lane: no).
+    #[inline(always)]
+    fn all_abs_le(self, a: Self::V, limit: f32) -> bool {
+        self.all(self.le(self.abs(a), self.splat(limit)))
+    }
+
     /// `|a|` (clears the sign bit, NaN included).
     #[inline(always)]
     fn abs(self, a: Self::V) -> Self::V {

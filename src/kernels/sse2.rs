@@ -189,6 +189,16 @@ impl Simd for Sse2 {
         }
     }
     #[inline(always)]
+    fn all_abs_le(self, a: __m128, limit: f32) -> bool {
+        // An integer compare of the magnitudes' bits (NaN's are above every limit's).
+        // SAFETY: the token proves SSE2; register-only operations.
+        unsafe {
+            let bits = _mm_and_si128(_mm_castps_si128(a), _mm_set1_epi32(0x7fff_ffff));
+            let above = _mm_cmpgt_epi32(bits, _mm_set1_epi32(limit.to_bits() as i32));
+            _mm_movemask_ps(_mm_castsi128_ps(above)) == 0
+        }
+    }
+    #[inline(always)]
     fn lookup8(self, table: &[f32; 8], index: __m128) -> __m128 {
         // No variable permute before AVX: four indexed loads, assembled in registers
         // (a vector load of four scalar stores would stall on store forwarding).

@@ -262,6 +262,41 @@ fn check<S: Simd>(s: S) {
             true,
         );
     }
+    // all_abs_le: each edge value in each lane, the other lanes inside the limit, and
+    // runs of the special values.
+    for limit in [16.0f32, 9.5, 3.749_999_8, 1.0e-30, f32::MAX] {
+        let above = f32::from_bits(limit.to_bits() + 1);
+        let edges = [
+            limit,
+            -limit,
+            above,
+            -above,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+            -f32::NAN,
+            -0.0,
+            1.0e-45,
+        ];
+        let check_all = |xs: &[f32]| {
+            let want = xs.iter().all(|v| v.abs() <= limit);
+            let got = s.all_abs_le(vector(s, xs), limit);
+            assert_eq!(got, want, "all_abs_le({xs:?}, {limit})");
+        };
+        for edge in edges {
+            for lane in 0..l {
+                let mut xs = vec![limit * 0.5; l];
+                xs[lane] = edge;
+                check_all(&xs);
+            }
+        }
+        for start in 0..SPECIAL.len() {
+            let xs: Vec<f32> = (0..l)
+                .map(|i| SPECIAL[(start + i) % SPECIAL.len()])
+                .collect();
+            check_all(&xs);
+        }
+    }
     assert_eq!(
         lanes(s, s.zero()).iter().map(|z| z.to_bits()).max(),
         Some(0)
