@@ -225,6 +225,21 @@ impl Simd for Avx2 {
         }
     }
     #[inline(always)]
+    unsafe fn store_stream(self, p: *mut f32, v: __m256) {
+        debug_assert_eq!(
+            p as usize % 32,
+            0,
+            "streaming store needs 32-byte alignment"
+        );
+        // SAFETY: the caller guarantees 8 writable values at a 32-byte-aligned `p`.
+        unsafe { _mm256_stream_ps(p, v) }
+    }
+    #[inline(always)]
+    fn stream_fence(self) {
+        // SAFETY: the token proves AVX2 (SSE is part of it).
+        unsafe { _mm_sfence() }
+    }
+    #[inline(always)]
     fn all_abs_le(self, a: __m256, limit: f32) -> bool {
         // With the magnitudes' bits `m` and the limit's `l`, `m + (2^31 - 1 - l)` has its
         // sign bit set exactly where `m > l` (NaN's bits are above every limit's), and

@@ -197,6 +197,21 @@ impl Simd for Avx512 {
         unsafe { _mm512_scalef_ps(a, _mm512_sub_ps(k, _mm512_set1_ps(ROUND_MAGIC))) }
     }
     #[inline(always)]
+    unsafe fn store_stream(self, p: *mut f32, v: __m512) {
+        debug_assert_eq!(
+            p as usize % 64,
+            0,
+            "streaming store needs 64-byte alignment"
+        );
+        // SAFETY: the caller guarantees 16 writable values at a 64-byte-aligned `p`.
+        unsafe { _mm512_stream_ps(p, v) }
+    }
+    #[inline(always)]
+    fn stream_fence(self) {
+        // SAFETY: the token proves AVX-512F (SSE is part of it).
+        unsafe { _mm_sfence() }
+    }
+    #[inline(always)]
     fn all_abs_le(self, a: __m512, limit: f32) -> bool {
         // An integer compare of the magnitudes' bits (NaN's are above every limit's).
         // SAFETY: the token proves AVX-512F; register-only operations.

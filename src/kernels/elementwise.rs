@@ -6,6 +6,7 @@
 //! shorter than a vector go through a padded copy and the very same vector code.
 
 use super::simd::{load_partial, store_partial, Simd};
+use super::streaming::streams_output;
 
 /// Where an operand's values come from: a run of memory, or one value for every lane.
 pub(crate) trait Src: Copy {
@@ -105,7 +106,8 @@ impl Src for Splat {
 /// `out[i] = f(a[i], b[i], c[i])` for `i < n`, four vectors per iteration, then one,
 /// then a padded tail. `out` may be the same pointer as any pointer operand.
 /// `memory_bound` tells a loop limited by memory from one limited by `f`'s arithmetic
-/// (see [`run_descending`]).
+/// (see [`run_descending`]); a memory-bound loop writes a fresh output too large for the
+/// caches with streaming stores (see [`streams_output`]).
 ///
 /// # Safety
 /// Pointer operands must be readable and `out` writable for `n` values; `out` may
@@ -122,6 +124,32 @@ pub(crate) unsafe fn map3<S: Simd, A: Src, B: Src, C: Src>(
     memory_bound: bool,
     f: impl Fn(S::V, S::V, S::V) -> S::V,
 ) {
+    // SAFETY (both calls): forwarded from the caller; `streams_output` checked that `out`
+    // is aligned to an `f32`, which the loops need to align their streaming stores.
+    if memory_bound && streams_output(out, [a.addr(), b.addr(), c.addr()], n) {
+        unsafe { map3_loops::<S, A, B, C, true>(s, a, b, c, out, n, memory_bound, &f) };
+        s.stream_fence();
+    } else {
+        unsafe { map3_loops::<S, A, B, C, false>(s, a, b, c, out, n, memory_bound, &f) };
+    }
+}
+
+/// [`map3`]'s loops; with `STREAM`, the four-vector steps store past the caches.
+///
+/// # Safety
+/// As [`map3`]; with `STREAM`, `out` aligned to an `f32` and `n >= 8 * LANES`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)] // as `map3`
+unsafe fn map3_loops<S: Simd, A: Src, B: Src, C: Src, const STREAM: bool>(
+    s: S,
+    a: A,
+    b: B,
+    c: C,
+    out: *mut f32,
+    n: usize,
+    memory_bound: bool,
+    f: &impl Fn(S::V, S::V, S::V) -> S::V,
+) {
     let l = S::LANES;
     if run_descending(out, [a.addr(), b.addr(), c.addr()], memory_bound) {
         // From the end down (see `run_descending`), four vectors per iteration as
@@ -137,17 +165,17 @@ pub(crate) unsafe fn map3<S: Simd, A: Src, B: Src, C: Src>(
             let tail = (out.add(n) as usize / 4) % l;
             if tail != 0 && n >= 8 * l {
                 i = n - tail;
-                one_vector(s, a, b, c, out, i, tail, &f);
+                one_vector(s, a, b, c, out, i, tail, f);
             }
             while i >= 4 * l {
                 i -= 4 * l;
-                four_vectors(s, a, b, c, out, i, &f);
+                four_vectors::<S, A, B, C, STREAM>(s, a, b, c, out, i, f);
             }
             while i >= l {
                 i -= l;
-                one_vector(s, a, b, c, out, i, l, &f);
+                one_vector(s, a, b, c, out, i, l, f);
             }
-            one_vector(s, a, b, c, out, 0, i, &f);
+            one_vector(s, a, b, c, out, 0, i, f);
         }
         return;
     }
@@ -160,28 +188,29 @@ pub(crate) unsafe fn map3<S: Simd, A: Src, B: Src, C: Src>(
         let misaligned = (out as usize / 4) % l;
         if misaligned != 0 && n >= 8 * l {
             let head = l - misaligned;
-            one_vector(s, a, b, c, out, 0, head, &f);
+            one_vector(s, a, b, c, out, 0, head, f);
             i = head;
         }
         while i + 4 * l <= n {
-            four_vectors(s, a, b, c, out, i, &f);
+            four_vectors::<S, A, B, C, STREAM>(s, a, b, c, out, i, f);
             i += 4 * l;
         }
         while i + l <= n {
-            one_vector(s, a, b, c, out, i, l, &f);
+            one_vector(s, a, b, c, out, i, l, f);
             i += l;
         }
-        one_vector(s, a, b, c, out, i, n - i, &f);
+        one_vector(s, a, b, c, out, i, n - i, f);
     }
 }
 
 /// `map3`'s step over the four vectors at `i`: every load before any store, since `out`
-/// may be one of the operands.
+/// may be one of the operands; with `STREAM`, streaming stores.
 ///
 /// # Safety
-/// Pointer operands must be readable and `out` writable at `i..i + 4 * LANES`.
+/// Pointer operands must be readable and `out` writable at `i..i + 4 * LANES`; with
+/// `STREAM`, `out + i` aligned to `4 * LANES` bytes.
 #[inline(always)]
-unsafe fn four_vectors<S: Simd, A: Src, B: Src, C: Src>(
+unsafe fn four_vectors<S: Simd, A: Src, B: Src, C: Src, const STREAM: bool>(
     s: S,
     a: A,
     b: B,
@@ -205,10 +234,17 @@ unsafe fn four_vectors<S: Simd, A: Src, B: Src, C: Src>(
             b.load(s, i + 3 * l),
             c.load(s, i + 3 * l),
         );
-        s.store(out.add(i), r0);
-        s.store(out.add(i + l), r1);
-        s.store(out.add(i + 2 * l), r2);
-        s.store(out.add(i + 3 * l), r3);
+        if STREAM {
+            s.store_stream(out.add(i), r0);
+            s.store_stream(out.add(i + l), r1);
+            s.store_stream(out.add(i + 2 * l), r2);
+            s.store_stream(out.add(i + 3 * l), r3);
+        } else {
+            s.store(out.add(i), r0);
+            s.store(out.add(i + l), r1);
+            s.store(out.add(i + 2 * l), r2);
+            s.store(out.add(i + 3 * l), r3);
+        }
     }
 }
 

@@ -14,6 +14,7 @@ mod order_tests;
 pub(crate) mod reduce;
 pub(crate) mod scalar;
 pub(crate) mod simd;
+pub(crate) mod streaming;
 mod tables;
 #[cfg(test)]
 mod tests;

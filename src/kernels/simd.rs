@@ -38,6 +38,22 @@ pub(crate) trait Simd: Copy {
     /// # Safety
     /// `p..p+LANES` must be writable.
     unsafe fn store(self, p: *mut f32, v: Self::V);
+    /// Stores `LANES` values to `p` past the caches (a non-temporal store) where the ISA
+    /// has one, else as [`Simd::store`]: for outputs too large to stay cached anyway, so
+    /// their lines are neither read first nor evict the inputs. Ordered before later
+    /// stores only by [`Simd::stream_fence`].
+    ///
+    /// # Safety
+    /// `p..p+LANES` must be writable and `p` aligned to `4 * LANES` bytes.
+    #[inline(always)]
+    unsafe fn store_stream(self, p: *mut f32, v: Self::V) {
+        // SAFETY: forwarded from the caller.
+        unsafe { self.store(p, v) }
+    }
+    /// Makes the [`Simd::store_stream`] stores issued so far visible before any later
+    /// store (`sfence` on x86; nothing where streaming stores are plain stores).
+    #[inline(always)]
+    fn stream_fence(self) {}
 
     /// Loads `len <= LANES` values from `p`; the other lanes hold `fill`. The default
     /// goes through a stack buffer; ISAs with masked loads override it.

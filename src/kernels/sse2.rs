@@ -189,6 +189,21 @@ impl Simd for Sse2 {
         }
     }
     #[inline(always)]
+    unsafe fn store_stream(self, p: *mut f32, v: __m128) {
+        debug_assert_eq!(
+            p as usize % 16,
+            0,
+            "streaming store needs 16-byte alignment"
+        );
+        // SAFETY: the caller guarantees 4 writable values at a 16-byte-aligned `p`.
+        unsafe { _mm_stream_ps(p, v) }
+    }
+    #[inline(always)]
+    fn stream_fence(self) {
+        // SAFETY: the token proves SSE2.
+        unsafe { _mm_sfence() }
+    }
+    #[inline(always)]
     fn all_abs_le(self, a: __m128, limit: f32) -> bool {
         // An integer compare of the magnitudes' bits (NaN's are above every limit's).
         // SAFETY: the token proves SSE2; register-only operations.
