@@ -262,6 +262,22 @@ fn check<S: Simd>(s: S) {
             true,
         );
     }
+    // store_stream: to an aligned place, then the fence; the neighbours untouched.
+    #[repr(align(64))]
+    struct Line([f32; 48]);
+    let mut line = Line([9.0; 48]);
+    let values: Vec<f32> = SPECIAL[..l].to_vec();
+    // SAFETY: `16..16 + l` lies inside the 48 values, at 64 bytes: aligned for any width.
+    unsafe { s.store_stream(line.0.as_mut_ptr().add(16), vector(s, &values)) };
+    s.stream_fence();
+    for (i, &v) in line.0.iter().enumerate() {
+        let want = if (16..16 + l).contains(&i) {
+            values[i - 16]
+        } else {
+            9.0
+        };
+        assert_eq!(key(v), key(want), "store_stream, value {i}");
+    }
     // all_abs_le: each edge value in each lane, the other lanes inside the limit, and
     // runs of the special values.
     for limit in [16.0f32, 9.5, 3.749_999_8, 1.0e-30, f32::MAX] {
