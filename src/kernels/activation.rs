@@ -226,7 +226,7 @@ fn align_frame() {
 /// 0.513). A call that costs nothing where vectors are in range.
 #[cold]
 #[inline(never)]
-pub(crate) fn rarely_taken() {}
+fn rarely_taken() {}
 
 // Each activation comes in two forms, selected per vector by `FULL`: the full-range one
 // (clamps, two-step scaling into subnormals), and a short one for vectors whose lanes all

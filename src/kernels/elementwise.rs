@@ -127,8 +127,6 @@ pub(crate) unsafe fn map3<S: Simd, A: Src, B: Src, C: Src>(
     // SAFETY (both calls): forwarded from the caller; `streams_output` checked that `out`
     // is aligned to an `f32`, which the loops need to align their streaming stores.
     if memory_bound && streams_output(out, [a.addr(), b.addr(), c.addr()], n) {
-        // Out of the short arrays' way (their per-call time rose by 2 ns without).
-        super::activation::rarely_taken();
         unsafe { map3_loops::<S, A, B, C, true>(s, a, b, c, out, n, memory_bound, &f) };
         s.stream_fence();
     } else {
