@@ -352,7 +352,9 @@ pub(crate) unsafe fn relu<S: Simd>(s: S, a: *const f32, out: *mut f32, n: usize)
     unsafe {
         map1(s, a, out, n, |x| {
             let zero = s.zero();
-            s.select(s.le(x, zero), zero, x)
+            // max(0, x) is `0 > x ? 0 : x`: NaN stays NaN, and -0.0 stays -0.0 until the
+            // added +0.0 makes it +0.0 (exact for every other value).
+            s.add(s.max(zero, x), zero)
         })
     }
 }
