@@ -66,6 +66,13 @@
 //! With the cargo feature `parallel`, ops over at least 256 K elements are split across
 //! rayon's threads; the results keep the same bits as one thread.
 //!
+//! ## Large arrays
+//!
+//! On x86-64, an element-wise op that writes a new array, when its arrays together exceed
+//! three quarters of the last-level cache, writes it with non-temporal stores: the
+//! output then starts out in memory, not in the caches, which it would not have fitted
+//! anyway. In-place ops store as usual.
+//!
 //! ## GPU, and when to use it
 //!
 //! With the cargo feature `gpu` (on by default), [`gpu::GpuScope`] records chains of
