@@ -96,8 +96,8 @@ unsafe fn map_activation<S: Simd, const FULL_IS_RARE: bool>(
     // against 0.94 ns/element).
     if S::LANES > 1 && run_descending(out, [Some(a)], false) {
         // From the end down (see `run_descending`), two vectors per iteration, each stored
-        // as soon as it is computed, the higher first (so no later load shares the low
-        // address bits of a store just issued; see the ascending loop for why).
+        // as soon as it is computed (see the ascending loop), the higher first: the next
+        // load, below it, never shares the low address bits of a store just issued.
         let mut i = n;
         // SAFETY: a trailing partial vector at `i..n` first, then full vectors only at
         // `i..i+2l <= n` (or `i..i+l`), then the leading `i < l` values as a partial

@@ -157,7 +157,8 @@ unsafe fn map3_loops<S: Simd, A: Src, B: Src, C: Src, const STREAM: bool>(
         let mut i = n;
         // SAFETY: a trailing partial vector at `i..n` first, then full vectors only at
         // `i..i+4l <= n` (or `i..i+l`), then the leading `i < l` values as a partial
-        // vector.
+        // vector. With `STREAM` (so `n >= 8l` and `out` f32-aligned), the peeled tail
+        // leaves every four-vector step's `out + i` vector-aligned.
         unsafe {
             // Peel a tail so that the main loop's stores are vector-aligned, as the
             // ascending loop peels a head (relu at 16 K with the output 352 bytes after
@@ -181,7 +182,9 @@ unsafe fn map3_loops<S: Simd, A: Src, B: Src, C: Src, const STREAM: bool>(
     }
     let mut i = 0;
     // SAFETY: every access below stays inside `0..n` (a head of `head < l` values,
-    // full vectors only while `i + k*l <= n`, then a tail of `n - i < l` values).
+    // full vectors only while `i + k*l <= n`, then a tail of `n - i < l` values). With
+    // `STREAM` (so `n >= 8l` and `out` f32-aligned), the peeled head leaves every
+    // four-vector step's `out + i` vector-aligned.
     unsafe {
         // Peel a head so that the stores of the main loop are vector-aligned: split
         // stores across cache lines cost twice on wide vectors.

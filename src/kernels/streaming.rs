@@ -32,14 +32,15 @@ pub(crate) fn streams_output<const K: usize>(
     if n < MIN_STREAMING || !(out as usize).is_multiple_of(4) {
         return false;
     }
-    let mut arrays = 1;
+    let mut arrays: usize = 1;
     for p in inputs.into_iter().flatten() {
         if p == out.cast_const() {
             return false;
         }
         arrays += 1;
     }
-    arrays * n * 4 >= threshold()
+    let threshold = threshold();
+    threshold != usize::MAX && arrays.saturating_mul(n).saturating_mul(4) >= threshold
 }
 
 /// No array shorter than this streams, whatever the cache (below it the check costs a
