@@ -234,9 +234,9 @@ fn ceiling_table(n: usize) -> String {
             black_box(a.simd_argmin().ok());
         }),
     ];
-    // (name, f32 streams moved per element incl. the write-back, op given target, zeros, ones)
-    // The probe each in-place op is measured against (index into `rmw` below): the
-    // same arrays, so their placement costs both the same.
+    // (name, f32 streams moved per element incl. the write-back, the probe it is measured
+    // against (index into `rmw` below: the same arrays, so their placement costs both
+    // the same), op given target, zeros, ones)
     let inplace: [InPlace; 10] = [
         ("add_assign", 3, 1, |a, z, _| a.simd_add_assign(z)),
         ("sub_assign", 3, 1, |a, z, _| a.simd_sub_assign(z)),
