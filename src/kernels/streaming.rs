@@ -54,8 +54,11 @@ fn threshold() -> usize {
         0 => {
             let llc = last_level_cache_bytes();
             let t = if llc == 0 { usize::MAX } else { llc / 4 * 3 };
-            THRESHOLD.store(t, Ordering::Relaxed);
-            t
+            // A value stored meanwhile (by another thread, or a test) stays.
+            match THRESHOLD.compare_exchange(0, t, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => t,
+                Err(current) => current,
+            }
         }
         t => t,
     }
