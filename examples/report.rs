@@ -126,8 +126,9 @@ fn read_probe<'a>(arrays: Vec<&'a Array1<f32>>) -> Probe<'a> {
 
 /// Read-modify-write ceiling (bytes read + written) of rewriting `target` in place from
 /// itself and `others`: the faster of a plain pass (`x ^= y & z & 0` on the bits, so
-/// nothing changes; compiled for the widest vectors available) and `reference`, the
-/// fastest trueno op with that traffic (which beats the plain pass here).
+/// nothing changes; compiled with AVX-512 where the CPU has it, else for the x86-64
+/// baseline) and `reference`, a trueno op with that traffic that beat the plain pass
+/// here (its own row then reads about 100 % by construction).
 fn rmw_probe<'a>(
     target: &'a RefCell<Array1<f32>>,
     others: Vec<&'a Array1<f32>>,

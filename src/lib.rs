@@ -71,7 +71,8 @@
 //! On x86-64, an element-wise op that writes a new array, when its arrays together exceed
 //! three quarters of the last-level cache, writes it with non-temporal stores: the
 //! output then starts out in memory, not in the caches, which it would not have fitted
-//! anyway. In-place ops store as usual.
+//! anyway. In-place ops store as usual. With the `parallel` feature each thread's part is
+//! judged on its own, so a split op streams only when its parts are that large.
 //!
 //! ## GPU, and when to use it
 //!
