@@ -5,8 +5,7 @@
 
 use super::elementwise::{map3, run_descending, Ptr, Splat};
 use super::math::{
-    self, all_within, clamp_keep_nan, fast_two_sum, horner, pow2_floor126, two_sum, within,
-    x_logistic, EXP_LO,
+    self, clamp_keep_nan, fast_two_sum, horner, pow2_floor126, two_sum, within, x_logistic, EXP_LO,
 };
 use super::simd::{load_partial, store_partial, Simd};
 use super::tables::{
@@ -82,7 +81,8 @@ unsafe fn map_activation<S: Simd, const FULL_IS_RARE: bool>(
         short: &impl Fn(S::V) -> S::V,
         full: &impl Fn(S::V) -> S::V,
     ) -> S::V {
-        if all_within(s, x, limit) {
+        // The short form for vectors whose lanes all have `|x| <= limit` (NaN: no).
+        if s.all_abs_le(x, limit) {
             short(x)
         } else {
             if FULL_IS_RARE {

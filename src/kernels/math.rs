@@ -283,13 +283,6 @@ pub(crate) fn within<S: Simd>(s: S, x: S::V, limit: f32) -> S::M {
     s.le(s.abs(x), s.splat(limit))
 }
 
-/// Whether every lane of `x` has `|x| <= limit` (NaN: no). The activations take their
-/// short path for such vectors: no clamps, one-step scaling.
-#[inline(always)]
-pub(crate) fn all_within<S: Simd>(s: S, x: S::V, limit: f32) -> bool {
-    s.all_abs_le(x, limit)
-}
-
 /// `2^max(n, -126)` for `n` in `-217..=0`: the exact scale for terms that only matter
 /// next to 1 (below `2^-126` their size is irrelevant).
 #[inline(always)]
