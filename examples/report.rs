@@ -135,22 +135,21 @@ fn rmw_probe<'a>(
     reference: Option<Box<dyn Fn() + 'a>>,
 ) -> Probe<'a> {
     let mask = black_box(0u32);
+    let ys: Vec<&[f32]> = others
+        .iter()
+        .map(|o| o.as_slice().expect("contiguous"))
+        .collect();
     Box::new(move || {
         let n = target.borrow().len();
         let pass = || {
             let mut t = target.borrow_mut();
-            let t = t.as_slice_mut().expect("contiguous");
-            let ys: Vec<&[f32]> = others
-                .iter()
-                .map(|o| o.as_slice().expect("contiguous"))
-                .collect();
-            xor_in_place(t, &ys, mask);
+            xor_in_place(t.as_slice_mut().expect("contiguous"), &ys, mask);
         };
         let mut t = median_ns_per_el(n, samples_for(n), &pass);
         if let Some(op) = &reference {
             t = t.min(median_ns_per_el(n, samples_for(n), op));
         }
-        4.0 * (others.len() + 2) as f64 / t
+        4.0 * (ys.len() + 2) as f64 / t
     })
 }
 
