@@ -194,6 +194,144 @@ fn xor_in_place(t: &mut [f32], ys: &[&[f32]], m: u32) {
     plain(t, ys, m)
 }
 
+/// Ceiling (bytes read + written) of computing a new array from `inputs`, as the
+/// allocating ops and the idiom do: the fastest of a plain pass that collects
+/// `x ^ (y & z & 0)` on the bits into a fresh `Vec` (compiled for the x86-64 baseline, the
+/// idiom's own width, and with AVX-512 where the CPU has it) and `reference`, a trueno op
+/// with that traffic (its own row then reads about 100 % by construction).
+fn fresh_probe<'a>(
+    inputs: Vec<&'a Array1<f32>>,
+    reference: Option<Box<dyn Fn() + 'a>>,
+) -> Probe<'a> {
+    let mask = black_box(0u32);
+    let slices: Vec<&[f32]> = inputs
+        .iter()
+        .map(|a| a.as_slice().expect("contiguous"))
+        .collect();
+    Box::new(move || {
+        let n = slices[0].len();
+        let mut t = f64::INFINITY;
+        for wide in [false, true] {
+            t = t.min(median_ns_per_el(n, samples_for(n), &|| {
+                black_box(xor_fresh(slices[0], &slices[1..], mask, wide));
+            }));
+        }
+        if let Some(op) = &reference {
+            t = t.min(median_ns_per_el(n, samples_for(n), op));
+        }
+        4.0 * (slices.len() + 1) as f64 / t
+    })
+}
+
+/// A new `x[i] ^ (y[i] & z[i] & m)` on the bits, over no, one or two other arrays,
+/// vectorised for the x86-64 baseline or, if `wide`, as wide as the CPU allows.
+fn xor_fresh(xs: &[f32], ys: &[&[f32]], m: u32, wide: bool) -> Vec<f32> {
+    #[inline(always)]
+    fn plain(xs: &[f32], ys: &[&[f32]], m: u32) -> Vec<f32> {
+        let flip = |x: f32, bits: u32| f32::from_bits(x.to_bits() ^ bits);
+        match ys {
+            [] => xs.iter().map(|&x| flip(x, m)).collect(),
+            [y] => xs
+                .iter()
+                .zip(*y)
+                .map(|(&x, v)| flip(x, v.to_bits() & m))
+                .collect(),
+            [y, z, ..] => xs
+                .iter()
+                .zip(*y)
+                .zip(*z)
+                .map(|((&x, v), w)| flip(x, v.to_bits() & w.to_bits() & m))
+                .collect(),
+        }
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx2")]
+    fn widest(xs: &[f32], ys: &[&[f32]], m: u32) -> Vec<f32> {
+        plain(xs, ys, m)
+    }
+    #[cfg(target_arch = "x86_64")]
+    if wide && std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: AVX-512F was just detected.
+        return unsafe { widest(xs, ys, m) };
+    }
+    let _ = wide;
+    plain(xs, ys, m)
+}
+
+/// The allocating element-wise ops against the fastest pass that writes a new array
+/// from the same inputs ([`fresh_probe`]), on the widest backend.
+fn fresh_ceiling_table(n: usize, inputs: &Inputs) -> String {
+    type Fresh = (&'static str, usize, fn(&Inputs));
+    let ops: [Fresh; 10] = [
+        ("add", 2, |i| {
+            black_box(i.a.simd_add(&i.b));
+        }),
+        ("sub", 2, |i| {
+            black_box(i.a.simd_sub(&i.b));
+        }),
+        ("mul", 2, |i| {
+            black_box(i.a.simd_mul(&i.b));
+        }),
+        ("div", 2, |i| {
+            black_box(i.a.simd_div(&i.b));
+        }),
+        ("abs", 1, |i| {
+            black_box(i.a.simd_abs());
+        }),
+        ("scale", 1, |i| {
+            black_box(i.a.simd_scale(2.5));
+        }),
+        ("clamp", 1, |i| {
+            black_box(i.a.simd_clamp(-1.0, 1.0));
+        }),
+        ("relu", 1, |i| {
+            black_box(i.a.simd_relu());
+        }),
+        ("lerp", 2, |i| {
+            black_box(i.a.simd_lerp(&i.b, 0.3));
+        }),
+        ("fma", 3, |i| {
+            black_box(i.a.simd_fma(&i.b, &i.c));
+        }),
+    ];
+    let best = *available_backends().last().expect("scalar at least");
+    let on_best = |f: fn(&Inputs)| {
+        Some(
+            Box::new(move || with_backend(best, || f(inputs)).expect("available")) as Box<dyn Fn()>,
+        )
+    };
+    let probes = [
+        fresh_probe(
+            vec![&inputs.a],
+            on_best(|i| {
+                black_box(i.a.simd_abs());
+            }),
+        ),
+        fresh_probe(
+            vec![&inputs.a, &inputs.b],
+            on_best(|i| {
+                black_box(i.a.simd_add(&i.b));
+            }),
+        ),
+        fresh_probe(vec![&inputs.a, &inputs.b, &inputs.c], None),
+    ];
+    let samples = samples_for(n);
+    let mut rows = String::new();
+    with_backend(best, || {
+        for (name, k, f) in ops {
+            let (t, c) = side_by_side(n, samples, &|| f(inputs), &probes[k - 1]);
+            let gbs = 4.0 * (k + 1) as f64 / t;
+            rows += &format!(
+                "| {name} | {} | {gbs:.1} | {c:.1} | {:.0} % |\n",
+                size_label(n),
+                100.0 * gbs / c
+            );
+        }
+    })
+    .expect("available");
+    rows
+}
+
 /// Reductions and the in-place element-wise forms against the streaming ceilings, on the
 /// widest backend. In-place operands are neutral (x + 0, x * 1, …) so the values never
 /// drift into subnormals, which would time microcode assists instead of memory.
@@ -505,6 +643,7 @@ fn report() {
     md += "---|---|---|\n";
     let mut chart: Vec<(String, f64)> = vec![];
     let mut ceiling_rows = String::new();
+    let mut fresh_rows = String::new();
     let mut rng_state = 7u64;
     let mut rnd = |lo: f32, hi: f32| {
         rng_state ^= rng_state << 13;
@@ -520,6 +659,9 @@ fn report() {
         };
         if n >= 1 << 18 {
             ceiling_rows += &ceiling_table(n);
+        }
+        if n >= 1 << 14 {
+            fresh_rows += &fresh_ceiling_table(n, &inputs);
         }
         for o in &ops {
             let samples = samples_for(n);
@@ -561,6 +703,8 @@ fn report() {
     }
     md += "\n### Distance to the streaming ceiling\n\nAchieved GB/s on the widest backend (bytes the op must read and write ÷ time) against the ceiling of its traffic over the same arrays, measured alternately with it (the fastest of three rounds of each, as this machine's bandwidth drifts): for reductions the faster of an xor fold of the bits and trueno's sum; for the in-place forms the faster of a plain in-place xor pass and trueno's fastest op with that traffic over the same arrays (`abs_inplace` for one array, `add_assign` or `mul_assign` for two), which beat the plain pass. (The allocating forms in the table above also fault in a fresh output array, as the ndarray idiom does, which costs both the same.)\n\n| op | n | achieved GB/s | ceiling GB/s | % |\n|---|---|---|---|---|\n";
     md += &ceiling_rows;
+    md += "\n### Allocating element-wise ops against the fastest allocating pass\n\nAchieved GB/s (inputs read + output written ÷ time) of each op that returns a new array, on the widest backend, against the fastest pass this machine runs that allocates and writes a new array from the same inputs, measured alternately with it as above: the fastest of a plain `x ^ (y & z & 0)` on the bits collected into a new `Vec` (the idiom's own machinery, compiled for the x86-64 baseline as the idiom is, and with AVX-512 where the CPU has it) and trueno's `abs` (one input) or `add` (two), whose rows then read about 100 % by construction. This is the ceiling the ndarray idiom meets too: where an op reads close to 100 %, no loop can beat the idiom by much.\n\n| op | n | achieved GB/s | ceiling GB/s | % |\n|---|---|---|---|---|\n";
+    md += &fresh_rows;
     if !args.iter().any(|a| a == "--no-scaling") {
         md += &scaling_table();
     }
