@@ -249,7 +249,13 @@ macro_rules! kernel_table {
                 let k = s.splat(scale);
                 // SAFETY: the caller upholds the pointer contract of `Kernels`.
                 unsafe {
-                    reduce::pairwise(s, [x], n, |[v]| { let y = s.mul(v, k); s.mul(y, y) }, acc)
+                    // Unscaled (every call but the rare rescaled retry): no multiply by
+                    // one, whose product is the same value (see `reduce::square`).
+                    if scale == 1.0 {
+                        reduce::pairwise(s, [x], n, |[v]| s.mul(v, v), acc)
+                    } else {
+                        reduce::pairwise(s, [x], n, |[v]| reduce::square(s, v, k), acc)
+                    }
                 }
             })
         }
@@ -277,7 +283,12 @@ macro_rules! kernel_table {
             let k = s.splat(scale);
             // SAFETY: the caller upholds the pointer contract of `Kernels`.
             unsafe {
-                reduce::block_total(s, [x], n, |[v]| { let y = s.mul(v, k); s.mul(y, y) })
+                // As in `sum_squares`.
+                if scale == 1.0 {
+                    reduce::block_total(s, [x], n, |[v]| s.mul(v, v))
+                } else {
+                    reduce::block_total(s, [x], n, |[v]| reduce::square(s, v, k))
+                }
             }
         }
         $(#[$attr])*

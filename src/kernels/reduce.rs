@@ -135,6 +135,16 @@ impl Partials {
     }
 }
 
+/// The term of a scaled sum of squares, `(x·k)²`, each product rounded (as the scalar
+/// reference does). With `k = 1` it is `x·x` bit for bit (`x·1` is `x`), which the kernels
+/// compute without the first multiply: that saves one of three vector operations per
+/// load (AVX-512 `norm_l2` at 256 K on the Xeon ran at 77 % of its read ceiling).
+#[inline(always)]
+pub(crate) fn square<S: Simd>(s: S, x: S::V, k: S::V) -> S::V {
+    let y = s.mul(x, k);
+    s.mul(y, y)
+}
+
 /// Adds `term(x_0[i], …, x_{K-1}[i])` for `i < n` to `acc` in the canonical order.
 /// `term` must map all-zero inputs to +0.0 or -0.0 (padding relies on it).
 ///
