@@ -278,6 +278,54 @@ fn check<S: Simd>(s: S) {
         };
         assert_eq!(key(v), key(want), "store_stream, value {i}");
     }
+    // Partial loads and stores at every length, from and to every offset in 64 bytes:
+    // exactly the values asked for, the other lanes filled, nothing else written.
+    let source: Vec<f32> = (0..48).map(|i| SPECIAL[(i * 5) % SPECIAL.len()]).collect();
+    for len in 0..=l {
+        for offset in 0..16 {
+            // SAFETY (loads): `offset + len <= 32` of the 48 values of `source`.
+            let got = lanes(s, unsafe {
+                s.load_partial(source.as_ptr().add(offset), len, 7.5)
+            });
+            for (i, &g) in got.iter().enumerate() {
+                let want = if i < len { source[offset + i] } else { 7.5 };
+                assert_eq!(
+                    key(g),
+                    key(want),
+                    "load_partial({len}) at {offset}, lane {i}"
+                );
+            }
+            if 0 < len && len < l {
+                // SAFETY: as above.
+                let v = unsafe { s.load_partial_high(source.as_ptr().add(offset), len) };
+                for (i, &g) in lanes(s, v).iter().enumerate() {
+                    let want = match i.checked_sub(l - len) {
+                        Some(k) => source[offset + k],
+                        None => 0.0,
+                    };
+                    assert_eq!(
+                        key(g),
+                        key(want),
+                        "load_partial_high({len}) at {offset}, lane {i}"
+                    );
+                }
+            }
+            let mut out = [9.0f32; 48];
+            // SAFETY: `offset + len <= 32` of the 48 values of `out`.
+            unsafe { s.store_partial(out.as_mut_ptr().add(offset), len, vector(s, &source[..l])) };
+            for (i, &o) in out.iter().enumerate() {
+                let want = match i.checked_sub(offset) {
+                    Some(k) if k < len => source[k],
+                    _ => 9.0,
+                };
+                assert_eq!(
+                    key(o),
+                    key(want),
+                    "store_partial({len}) at {offset}, value {i}"
+                );
+            }
+        }
+    }
     // all_abs_le: each edge value in each lane, the other lanes inside the limit, and
     // runs of the special values.
     for limit in [16.0f32, 9.5, 3.749_999_8, 1.0e-30, f32::MAX] {
