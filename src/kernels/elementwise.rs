@@ -28,7 +28,8 @@ pub(crate) trait Src: Copy {
 /// inputs): AVX2 exp 0.31-0.43 ascending against 0.285 descending, relu 0.083-0.095
 /// against 0.071, `add` 0.112-0.122 against 0.105 ns/element.
 ///
-/// On AMD CPUs (told by SSE4a, which only AMD implements) every such loop descends.
+/// On AMD CPUs (told by SSE4a, which only AMD implements) every such loop of at least
+/// one four-vector step descends ([`map3`]'s shorter runs skip the test).
 /// Elsewhere only one-input loops that are not `memory_bound` (the activations, tanh):
 /// the Xeon ran the report's 16 K `add` and `mul` 1.8x slower from the end down
 /// (0.20-0.22 against 0.114-0.128 ns/element) and abs, relu, clamp 1.6-1.9x slower in
@@ -151,7 +152,8 @@ unsafe fn map3_loops<S: Simd, A: Src, B: Src, C: Src, const STREAM: bool>(
     f: &impl Fn(S::V, S::V, S::V) -> S::V,
 ) {
     let l = S::LANES;
-    // Without a four-vector step the direction cannot matter: short runs skip the test
+    // Without a four-vector step (at most three single vectors and a partial one) the
+    // direction hardly matters: short runs skip the test
     // (AVX2 `simd_add_assign` of one value: 217 -> 146 instructions a call, 11.7 -> 7.9
     // ns; of 16 values 13.3 -> 8.5 ns; `examples/overhead.rs`).
     if n >= 4 * l && run_descending(out, [a.addr(), b.addr(), c.addr()], memory_bound) {

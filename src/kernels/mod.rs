@@ -246,7 +246,6 @@ macro_rules! kernel_table {
         $(#[$attr])*
         unsafe fn sum_squares(x: *const f32, n: usize, scale: f32, acc: &mut Partials) {
             by_size!(n, s => {
-                let k = s.splat(scale);
                 // SAFETY: the caller upholds the pointer contract of `Kernels`.
                 unsafe {
                     // Unscaled (every call but the rare rescaled retry): no multiply by
@@ -254,6 +253,7 @@ macro_rules! kernel_table {
                     if scale == 1.0 {
                         reduce::pairwise(s, [x], n, |[v]| s.mul(v, v), acc)
                     } else {
+                        let k = s.splat(scale);
                         reduce::pairwise(s, [x], n, |[v]| reduce::square(s, v, k), acc)
                     }
                 }
@@ -280,13 +280,13 @@ macro_rules! kernel_table {
         $(#[$attr])*
         unsafe fn sum_squares_block(x: *const f32, n: usize, scale: f32) -> f32 {
             let s = token();
-            let k = s.splat(scale);
             // SAFETY: the caller upholds the pointer contract of `Kernels`.
             unsafe {
                 // As in `sum_squares`.
                 if scale == 1.0 {
                     reduce::block_total(s, [x], n, |[v]| s.mul(v, v))
                 } else {
+                    let k = s.splat(scale);
                     reduce::block_total(s, [x], n, |[v]| reduce::square(s, v, k))
                 }
             }

@@ -1,6 +1,6 @@
-//! One-input activation loops (and, on AMD, every element-wise loop) run from the end
-//! down when the output starts a little after an input modulo 4096 bytes
-//! (`elementwise::run_descending`).
+//! One-input activation loops (and, on AMD, every element-wise loop of at least four
+//! vectors) run from the end down when the output starts a little after an input modulo
+//! 4096 bytes (`elementwise::run_descending`).
 //! Placing the pointers that way, every backend's kernels must give the bits of the
 //! ordinary ascending run, for every length to 300 and a few long ones.
 

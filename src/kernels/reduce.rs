@@ -135,8 +135,9 @@ impl Partials {
     }
 }
 
-/// The term of a scaled sum of squares, `(x·k)²`, each product rounded (as the scalar
-/// reference does). With `k = 1` it is `x·x` bit for bit (`x·1` is `x`), which the kernels
+/// The term of a scaled sum of squares, `(x·k)²`: two products, each rounded (not fused,
+/// so that every backend gives the same bits). With `k = 1` it is `x·x` bit for bit
+/// (`x·1` is `x`), which the kernels
 /// compute without the first multiply: that saves one of three vector operations per
 /// load (AVX-512 `norm_l2` at 256 K on the Xeon: 77 % of its read ceiling in two runs
 /// before, 94 % after; AVX2 at 16 K here 0.044 -> 0.040 ns/element).

@@ -278,22 +278,27 @@ fn check<S: Simd>(s: S) {
         };
         assert_eq!(key(v), key(want), "store_stream, value {i}");
     }
-    // Partial loads and stores at every length, from and to every offset in 64 bytes:
-    // exactly the values asked for, the other lanes filled, nothing else written.
-    let source: Vec<f32> = (0..48).map(|i| SPECIAL[(i * 5) % SPECIAL.len()]).collect();
+    // Partial loads and stores at every length, from and to every f32 position of a
+    // 64-byte line: exactly the values asked for, the other lanes filled (with each
+    // fill), nothing else written.
+    let mut source_line = Line([0.0; 48]);
+    for (i, v) in source_line.0.iter_mut().enumerate() {
+        *v = SPECIAL[(i * 5) % SPECIAL.len()];
+    }
+    let source = &source_line.0;
     for len in 0..=l {
         for offset in 0..16 {
-            // SAFETY (loads): `offset + len <= 32` of the 48 values of `source`.
-            let got = lanes(s, unsafe {
-                s.load_partial(source.as_ptr().add(offset), len, 7.5)
-            });
-            for (i, &g) in got.iter().enumerate() {
-                let want = if i < len { source[offset + i] } else { 7.5 };
-                assert_eq!(
-                    key(g),
-                    key(want),
-                    "load_partial({len}) at {offset}, lane {i}"
-                );
+            for fill in [7.5, f32::NAN, -0.0] {
+                // SAFETY: `offset + len <= 32` of the 48 values of `source`.
+                let v = unsafe { s.load_partial(source.as_ptr().add(offset), len, fill) };
+                for (i, &g) in lanes(s, v).iter().enumerate() {
+                    let want = if i < len { source[offset + i] } else { fill };
+                    assert_eq!(
+                        key(g),
+                        key(want),
+                        "load_partial({len}, {fill}) at {offset}, lane {i}"
+                    );
+                }
             }
             if 0 < len && len < l {
                 // SAFETY: as above.
@@ -310,10 +315,12 @@ fn check<S: Simd>(s: S) {
                     );
                 }
             }
-            let mut out = [9.0f32; 48];
+            let mut out = Line([9.0; 48]);
             // SAFETY: `offset + len <= 32` of the 48 values of `out`.
-            unsafe { s.store_partial(out.as_mut_ptr().add(offset), len, vector(s, &source[..l])) };
-            for (i, &o) in out.iter().enumerate() {
+            unsafe {
+                s.store_partial(out.0.as_mut_ptr().add(offset), len, vector(s, &source[..l]))
+            };
+            for (i, &o) in out.0.iter().enumerate() {
                 let want = match i.checked_sub(offset) {
                     Some(k) if k < len => source[k],
                     _ => 9.0,
