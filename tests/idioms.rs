@@ -692,3 +692,80 @@ fn extremes_with_infinities_and_nan_match_ndarray_stats() {
         }
     }
 }
+
+/// Arrays that fill their memory without gaps in another order than C or F (all axes
+/// reversed; axes permuted) map over memory, as `mapv` does: the same values as the
+/// idiom, and a result with the input's strides.
+#[test]
+fn gapless_layouts_in_any_order_keep_their_strides() {
+    let mut rng = Rng::new(19);
+    let (a, b, c) = (
+        matrix(&mut rng, 10, 14, true),
+        matrix(&mut rng, 10, 14, true),
+        matrix(&mut rng, 10, 14, false),
+    );
+    let cube = |rng: &mut Rng| Array3::from_shape_vec((3, 4, 5), rng.vec(60, Rng::wild)).unwrap();
+    let (a3, b3) = (cube(&mut rng), cube(&mut rng));
+    let line = Array1::from(rng.vec(300, Rng::wild));
+    let line_b = Array1::from(rng.vec(300, Rng::wild));
+    each_backend(|be| {
+        let (ra, rb, rc) = (
+            a.slice(s![..;-1, ..;-1]),
+            b.slice(s![..;-1, ..;-1]),
+            c.slice(s![..;-1, ..;-1]),
+        );
+        let keeps = |what: &str, got: &Array2<f32>, want: &Array2<f32>| {
+            bits_eq(&format!("{be} reversed {what}"), got, want);
+            assert_eq!(got.strides(), ra.strides(), "{be} reversed {what}: strides");
+        };
+        keeps("add", &ra.simd_add(&rb), &(&ra + &rb));
+        keeps("div", &ra.simd_div(&rb), &(&ra / &rb));
+        keeps("abs", &ra.simd_abs(), &ra.mapv(f32::abs));
+        keeps("scale", &ra.simd_scale(-1.5), &(&ra * -1.5));
+        keeps(
+            "lerp",
+            &ra.simd_lerp(&rb, 0.25),
+            &Zip::from(&ra)
+                .and(&rb)
+                .map_collect(|&x, &y| x + 0.25 * (y - x)),
+        );
+        keeps(
+            "fma",
+            &ra.simd_fma(&rb, &rc),
+            &Zip::from(&ra)
+                .and(&rb)
+                .and(&rc)
+                .map_collect(|&x, &y, &z| x.mul_add(y, z)),
+        );
+        // Activations: the same bits as on the C-order copy.
+        keeps("tanh", &ra.simd_tanh(), &ra.to_owned().simd_tanh());
+        let (pa, pb) = (
+            a3.view().permuted_axes([2, 0, 1]),
+            b3.view().permuted_axes([2, 0, 1]),
+        );
+        let got = pa.simd_mul(&pb);
+        bits_eq(&format!("{be} permuted mul"), &got, &(&pa * &pb));
+        assert_eq!(got.strides(), pa.strides(), "{be} permuted mul: strides");
+        let got = pa.simd_sigmoid();
+        bits_eq(
+            &format!("{be} permuted sigmoid"),
+            &got,
+            &pa.to_owned().simd_sigmoid(),
+        );
+        assert_eq!(
+            got.strides(),
+            pa.strides(),
+            "{be} permuted sigmoid: strides"
+        );
+        let (la, lb) = (line.slice(s![..;-1]), line_b.slice(s![..;-1]));
+        let got = la.simd_sub(&lb);
+        bits_eq(&format!("{be} reversed line sub"), &got, &(&la - &lb));
+        assert_eq!(
+            got.strides(),
+            la.strides(),
+            "{be} reversed line sub: strides"
+        );
+        // Mixed orders still take the general path, with the idiom's values.
+        bits_eq(&format!("{be} reversed + C"), &ra.simd_add(&b), &(&ra + &b));
+    });
+}

@@ -19,6 +19,11 @@ pub(super) fn map_new<D: Dimension, const K: usize>(
 ) -> Array<f32, D> {
     let all_c = inputs.iter().all(|v| v.is_standard_layout());
     let all_f = !all_c && dim.ndim() > 1 && inputs.iter().all(|v| v.t().is_standard_layout());
+    if !all_c && !all_f {
+        if let Some(out) = map_new_in_memory_order(&dim, &inputs, &f) {
+            return out;
+        }
+    }
     let mut out = if all_f {
         Array::<f32, D>::uninit(dim.f())
     } else {
@@ -41,6 +46,52 @@ pub(super) fn map_new<D: Dimension, const K: usize>(
     }
     // SAFETY: every element was written exactly once above (the runs cover the shape).
     unsafe { out.assume_init() }
+}
+
+/// [`map_new`] for inputs that share one set of strides and each fill their memory
+/// without gaps in some order (reversed axes, permuted axes): a new array with those
+/// same strides, computed in one pass over memory, as ndarray's `mapv` does; `None` for
+/// other layouts. (A reversed 512 x 512 `simd_abs` went through gathered lanes before:
+/// 4.3x slower than `mapv`.)
+fn map_new_in_memory_order<D: Dimension, const K: usize>(
+    dim: &D,
+    inputs: &[ArrayView<'_, f32, D>; K],
+    f: &(impl Fn([Run; K], *mut f32, usize) + Sync),
+) -> Option<Array<f32, D>> {
+    let first = inputs.first()?;
+    if !inputs.iter().all(|v| v.strides() == first.strides()) {
+        return None;
+    }
+    let memory: [&[f32]; K] = {
+        let found = inputs.each_ref().map(|v| v.as_slice_memory_order());
+        if found.iter().any(Option::is_none) {
+            return None;
+        }
+        found.map(|s| s.unwrap_or_default())
+    };
+    let len = memory[0].len();
+    let mut strides = dim.clone();
+    for (s, &x) in strides.slice_mut().iter_mut().zip(first.strides()) {
+        // Negative strides travel as their two's complement, as ndarray takes them.
+        *s = x as usize;
+    }
+    let mut values: Vec<f32> = Vec::with_capacity(len);
+    if len > 0 {
+        // Element `i` of every input's memory is the same logical element, and so is
+        // element `i` of the new array's memory, which has the same strides.
+        parallel::map_runs(
+            memory.map(|m| Run::Mem(m.as_ptr())),
+            values.as_mut_ptr(),
+            len,
+            f,
+        );
+    }
+    // SAFETY: the kernel wrote all `len` values above.
+    unsafe { values.set_len(len) };
+    Some(
+        Array::from_shape_vec(dim.clone().strides(strides), values)
+            .expect("the strides of an array of this shape over as many values"),
+    )
 }
 
 /// Overwrites `target` run by run with `f(target, others…)`; `others` are broadcast to
