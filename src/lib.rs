@@ -34,6 +34,10 @@
 //! | sigmoid, tanh, swish | within 2 ulps; `σ(-∞) = 0`, `σ(+∞) = 1`, `tanh(±∞) = ±1`, `tanh(±0) = ±0`, `swish(-∞) = -0.0` |
 //! | gelu (erf), gelu_tanh | within 4 ulps where the result is a normal f32; `-∞ → -0.0`, `+∞ → +∞` |
 //!
+//! A new array comes out in C order, or in F order when every operand is F-ordered, or,
+//! when every operand fills its memory without gaps in one same other order (axes
+//! reversed or permuted), in that order, as `mapv` returns it.
+//!
 //! The transcendental ones (exp, sigmoid, tanh, swish, gelu, gelu_tanh) are checked over
 //! all 2^32 inputs on every backend (`examples/accuracy.rs`, `docs/accuracy.md`); they
 //! stay within their bounds everywhere but need not give the same bits on every backend.
