@@ -769,3 +769,61 @@ fn gapless_layouts_in_any_order_keep_their_strides() {
         bits_eq(&format!("{be} reversed + C"), &ra.simd_add(&b), &(&ra + &b));
     });
 }
+
+/// Reductions over strided views, gathered lane by lane: lanes that cross the gather
+/// chunks (4096 values), lanes longer than a chunk, narrow and wide strides, reversed.
+/// They must give the bits of the same values copied into C order.
+#[test]
+fn strided_reductions_match_their_contiguous_copies() {
+    let mut rng = Rng::new(20);
+    let mut grid = || Array2::from_shape_vec((400, 200), rng.vec(80_000, Rng::finite)).unwrap();
+    let (a, b) = (grid(), grid());
+    each_backend(|be| {
+        let views = [
+            ("step 2", a.slice(s![..50, ..;2]), b.slice(s![..50, ..;2])),
+            ("step 16", a.slice(s![.., ..;16]), b.slice(s![.., ..;16])),
+            (
+                "reversed step 3",
+                a.slice(s![..;-1, 1..;-3]),
+                b.slice(s![..;-1, 1..;-3]),
+            ),
+            ("column", a.slice(s![.., 7..8]), b.slice(s![.., 9..10])),
+        ];
+        for (what, x, y) in views {
+            let (cx, cy) = (x.to_owned(), y.to_owned());
+            let ctx = format!("{be} {what}");
+            assert_eq!(x.simd_sum().to_bits(), cx.simd_sum().to_bits(), "{ctx} sum");
+            assert_eq!(
+                x.simd_dot(&y).to_bits(),
+                cx.simd_dot(&cy).to_bits(),
+                "{ctx} dot"
+            );
+            assert_eq!(
+                x.simd_norm_l1().to_bits(),
+                cx.simd_norm_l1().to_bits(),
+                "{ctx} l1"
+            );
+            assert_eq!(
+                x.simd_norm_l2().to_bits(),
+                cx.simd_norm_l2().to_bits(),
+                "{ctx} l2"
+            );
+            assert_eq!(x.simd_max(), cx.simd_max(), "{ctx} max");
+            assert_eq!(x.simd_argmin(), cx.simd_argmin(), "{ctx} argmin");
+        }
+        // One lane longer than a chunk, narrow and wide strides.
+        let flat = a.as_slice().unwrap();
+        for step in [3usize, 17] {
+            let x = ArrayView1::from(flat).slice_move(s![..;step]);
+            let cx = x.to_owned();
+            let ctx = format!("{be} line step {step}");
+            assert_eq!(x.simd_sum().to_bits(), cx.simd_sum().to_bits(), "{ctx} sum");
+            assert_eq!(
+                x.simd_norm_l2().to_bits(),
+                cx.simd_norm_l2().to_bits(),
+                "{ctx} l2"
+            );
+            assert_eq!(x.simd_max(), cx.simd_max(), "{ctx} max");
+        }
+    });
+}

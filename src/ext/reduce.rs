@@ -4,7 +4,7 @@
 use crate::backend::kernels;
 use crate::kernels::reduce::{ARG_BLOCK, BLOCK};
 use crate::kernels::{Extreme, Partials};
-use crate::layout::for_each_logical_chunk;
+use crate::layout::{for_each_logical_chunk, logical_copy};
 use crate::parallel;
 use crate::MinMaxError;
 use ndarray::{ArrayRef, ArrayView, Dimension};
@@ -82,7 +82,7 @@ pub(super) fn contiguous<'a, D: Dimension>(
 ) -> std::borrow::Cow<'a, [f32]> {
     match view.as_slice_memory_order() {
         Some(s) => std::borrow::Cow::Borrowed(s),
-        None => std::borrow::Cow::Owned(view.iter().copied().collect()),
+        None => std::borrow::Cow::Owned(logical_copy(&view.view())),
     }
 }
 
@@ -111,7 +111,7 @@ pub(super) fn extreme_value<D: Dimension>(
 ) -> Result<f32, MinMaxError> {
     match a.as_slice_memory_order() {
         Some(data) => extreme_value_of(data, which),
-        None => extreme_value_of(&a.iter().copied().collect::<Vec<f32>>(), which),
+        None => extreme_value_of(&logical_copy(&a.view()), which),
     }
 }
 
