@@ -45,7 +45,8 @@
 //! **Reproducible.** Every op above but the six transcendental ones gives the same bits on every backend (NaN payloads
 //! aside) for any length and alignment: reductions accumulate in a fixed order defined
 //! by element indices, not by vector width. Elements are taken in memory order when the
-//! array is contiguous (C or F) and in logical order otherwise. Blocks of 512 elements
+//! operands share one set of strides and fill their memory without gaps (C, F, reversed
+//! or permuted axes), and in logical order otherwise. Blocks of 512 elements
 //! are spread over 32 virtual lanes (element `i` to lane `i % 32`), each lane adds its 16
 //! values, block results combine pairwise, and the 32 lanes fold by halves at the end.
 //!

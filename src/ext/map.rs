@@ -4,7 +4,7 @@
 use super::shape::{broadcast_to, co_broadcast};
 use crate::backend::kernels;
 use crate::kernels::{Kernels, UnaryFn};
-use crate::layout::{for_each_run, Run, Strided};
+use crate::layout::{for_each_run, shared_memory_order, Run, Strided};
 use crate::parallel;
 use ndarray::{Array, ArrayBase, ArrayRef, ArrayView, Data, DimMax, Dimension, ShapeBuilder};
 
@@ -58,20 +58,10 @@ fn map_new_in_memory_order<D: Dimension, const K: usize>(
     inputs: &[ArrayView<'_, f32, D>; K],
     f: &(impl Fn([Run; K], *mut f32, usize) + Sync),
 ) -> Option<Array<f32, D>> {
-    let first = inputs.first()?;
-    if !inputs.iter().all(|v| v.strides() == first.strides()) {
-        return None;
-    }
-    let memory: [&[f32]; K] = {
-        let found = inputs.each_ref().map(|v| v.as_slice_memory_order());
-        if found.iter().any(Option::is_none) {
-            return None;
-        }
-        found.map(|s| s.unwrap_or_default())
-    };
+    let memory = shared_memory_order(inputs)?;
     let len = memory[0].len();
     let mut strides = dim.clone();
-    for (s, &x) in strides.slice_mut().iter_mut().zip(first.strides()) {
+    for (s, &x) in strides.slice_mut().iter_mut().zip(inputs[0].strides()) {
         // Negative strides travel as their two's complement, as ndarray takes them.
         *s = x as usize;
     }

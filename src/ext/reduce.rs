@@ -4,7 +4,7 @@
 use crate::backend::kernels;
 use crate::kernels::reduce::{ARG_BLOCK, BLOCK};
 use crate::kernels::{Extreme, Partials};
-use crate::layout::{for_each_logical_chunk, logical_copy};
+use crate::layout::{for_each_logical_chunk, logical_copy, shared_memory_order};
 use crate::parallel;
 use crate::MinMaxError;
 use ndarray::{ArrayRef, ArrayView, Dimension};
@@ -18,16 +18,7 @@ pub(super) fn reduce<D: Dimension, const K: usize>(
     feed: impl Fn([&[f32]; K], &mut Partials) + Sync,
     block: impl Fn([&[f32]; K]) -> f32,
 ) -> f32 {
-    let same_strides = views.iter().all(|v| v.strides() == views[0].strides());
-    let slices: Option<[&[f32]; K]> = if same_strides {
-        let found = views.each_ref().map(|v| v.as_slice_memory_order());
-        found
-            .iter()
-            .all(Option::is_some)
-            .then(|| found.map(|s| s.unwrap_or_default()))
-    } else {
-        None
-    };
+    let slices = shared_memory_order(&views);
     match slices {
         Some(s) if s[0].len() <= BLOCK => block(s),
         _ => reduce_large(&views, slices, &feed),
@@ -109,10 +100,7 @@ pub(super) fn extreme_value<D: Dimension>(
     a: &ArrayRef<f32, D>,
     which: Which,
 ) -> Result<f32, MinMaxError> {
-    match a.as_slice_memory_order() {
-        Some(data) => extreme_value_of(data, which),
-        None => extreme_value_of(&logical_copy(&a.view()), which),
-    }
+    extreme_value_of(&contiguous(a), which)
 }
 
 #[inline]
