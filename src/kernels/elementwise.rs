@@ -29,7 +29,8 @@ pub(crate) trait Src: Copy {
 /// against 0.071, `add` 0.112-0.122 against 0.105 ns/element.
 ///
 /// On AMD CPUs (told by SSE4a, which only AMD implements) every such loop of at least
-/// one four-vector step descends ([`map3`]'s shorter runs skip the test).
+/// one four-vector step descends ([`map3`]'s shorter runs skip the test), memory-bound
+/// ones only from [`MIN_DESCENDING_MEMORY_BOUND`] values on.
 /// Elsewhere only one-input loops that are not `memory_bound` (the activations, tanh):
 /// the Xeon ran the report's 16 K `add` and `mul` 1.8x slower from the end down
 /// (0.20-0.22 against 0.114-0.128 ns/element) and abs, relu, clamp 1.6-1.9x slower in
@@ -50,6 +51,15 @@ pub(crate) fn run_descending<const K: usize>(
     }
     aliased && ((count == 1 && !memory_bound) || amd_descends_everything())
 }
+
+/// The shortest memory-bound run that may descend. Below 16 KiB descending gained
+/// nothing on the development EPYC (AVX2 `add`, `mul`, `abs`, `relu`, `scale`, `fma`,
+/// `div` at 1024-3072 values, 0.95-1.07x either way), while the rows of a lane-by-lane
+/// walk that each descend, one row after another upwards, defeat the prefetcher: a
+/// 512 x 512 array plus a broadcast row took 1.32x as long as with ascending rows (1.21x
+/// for rows of 1024, 1.14x for 2048; 1.03x the other way for 4096; medians of nine
+/// interleaved pairs, `examples/layouts.rs` for the 512 case).
+pub(crate) const MIN_DESCENDING_MEMORY_BOUND: usize = 4096;
 
 /// Whether every aliased loop runs from the end down, memory-bound and two-input ones
 /// too (see [`run_descending`]): on AMD CPUs only.
@@ -155,8 +165,14 @@ unsafe fn map3_loops<S: Simd, A: Src, B: Src, C: Src, const STREAM: bool>(
     // Without a four-vector step (at most three single vectors and a partial one) the
     // direction hardly matters: short runs skip the test
     // (AVX2 `simd_add_assign` of one value: 217 -> 146 instructions a call, 11.7 -> 7.9
-    // ns; of 16 values 13.3 -> 8.5 ns; `examples/overhead.rs`).
-    if n >= 4 * l && run_descending(out, [a.addr(), b.addr(), c.addr()], memory_bound) {
+    // ns; of 16 values 13.3 -> 8.5 ns; `examples/overhead.rs`); short memory-bound runs
+    // too (see `MIN_DESCENDING_MEMORY_BOUND`).
+    let shortest = if memory_bound {
+        MIN_DESCENDING_MEMORY_BOUND
+    } else {
+        4 * l
+    };
+    if n >= shortest && run_descending(out, [a.addr(), b.addr(), c.addr()], memory_bound) {
         // From the end down (see `run_descending`), four vectors per iteration as
         // below (two made tanh 10 % slower).
         let mut i = n;
