@@ -1,6 +1,7 @@
 //! trueno next to the ndarray idiom on arrays that are not plain C-order blocks:
 //! transposed, reversed, strided, broadcast and single-column views of a 512 x 512
-//! array (median ns per call, the faster of three rounds).
+//! array, and the same values as 4096 rows of 64 plus a broadcast row (median ns per
+//! call, the faster of three rounds).
 //! Run: `cargo run --release --example layouts`
 use ndarray::{s, Array2, Axis, Zip};
 use std::hint::black_box;
@@ -31,6 +32,8 @@ fn main() {
     let a = Array2::from_shape_fn((n, n), |(i, j)| (i * n + j) as f32 * 0.001 - 100.0);
     let b = Array2::from_shape_fn((n, n), |(i, j)| (i + j) as f32 * 0.01 + 1.0);
     let col_b = || b.column(0).insert_axis(Axis(1));
+    let tall = a.to_shape((4096, 64)).unwrap();
+    let short_row = b.slice(s![0, ..64]);
     let cases: Vec<Case> = vec![
         (
             "add, both transposed",
@@ -66,6 +69,15 @@ fn main() {
             }),
             Box::new(|| {
                 black_box(a.simd_add(&b.row(0)));
+            }),
+        ),
+        (
+            "add, 4096x64 + bcast row",
+            Box::new(|| {
+                black_box(&tall + &short_row);
+            }),
+            Box::new(|| {
+                black_box(tall.simd_add(&short_row));
             }),
         ),
         (

@@ -3,7 +3,9 @@
 //! Arrays that share one contiguous memory order are handed to a kernel in a single call.
 //! Everything else is walked lane by lane along the output's smallest-stride axis: a
 //! lane with stride 1 is passed as memory, a broadcast lane (stride 0) as one scalar, and
-//! any other stride is gathered into (or scattered from) a small stack buffer.
+//! any other stride is gathered into (or scattered from) a small stack buffer. Short
+//! lanes that follow each other in memory go several at a time, a broadcast row among
+//! them tiled into a buffer.
 
 use crate::kernels::reduce::BLOCK;
 use ndarray::{ArrayView, ArrayView1, Axis, Dimension};
@@ -79,6 +81,27 @@ pub(crate) unsafe fn for_each_run<const K: usize>(
         step => step,
     });
 
+    // Lanes that follow each other in the output, with every input's lanes following
+    // each other too or repeating one lane (a broadcast row), go to `f` several at a
+    // time: the repeated lane tiled once into a buffer. (A 2048 x 128 array plus a
+    // broadcast row: 2048 calls of 128 values otherwise.)
+    let rows = (0..ndim)
+        .rev()
+        .filter(|&d| d != axis && shape[d] > 1)
+        .min_by_key(|&d| out_strides[d].unsigned_abs())
+        .filter(|&d| {
+            let next = len as isize;
+            len <= CHUNK / 2
+                && out_step == 1
+                && out_strides[d] == next
+                && (0..K).all(|k| match (in_steps[k], inputs[k].strides[d]) {
+                    (1, step) => step == next || step == 0,
+                    (0, step) => step == 0,
+                    _ => false,
+                })
+        });
+    let skip = |d: usize| d == axis || Some(d) == rows;
+
     let mut stack_index = [0usize; 16];
     let mut heap_index = Vec::new();
     let index: &mut [usize] = if ndim <= 16 {
@@ -92,61 +115,96 @@ pub(crate) unsafe fn for_each_run<const K: usize>(
     let mut gathered = [[0.0f32; CHUNK]; K];
     let mut staged = [0.0f32; CHUNK];
     loop {
-        // SAFETY: the offsets address the current lane's first element of each operand
-        // (the caller guarantees every index of `shape` is valid), and each lane access
-        // below stays inside `0..len` along `axis`.
-        unsafe {
-            let out_lane = out.offset(out_off);
-            let lanes: [*const f32; K] = core::array::from_fn(|k| inputs[k].ptr.offset(in_off[k]));
-            if out_step == 1 && in_steps.iter().all(|&s| s == 0 || s == 1) {
-                let runs = core::array::from_fn(|k| {
-                    if in_steps[k] == 0 {
-                        Run::Splat(*lanes[k])
-                    } else {
-                        Run::Mem(lanes[k])
+        if let Some(d) = rows {
+            // SAFETY: as for one lane below, over the `shape[d]` lanes along `d`, which
+            // follow each other in `out` and in every input that does not repeat its lane.
+            unsafe {
+                let tiled = |k: usize| in_steps[k] == 1 && inputs[k].strides[d] == 0;
+                let group = if (0..K).any(tiled) {
+                    CHUNK / len
+                } else {
+                    shape[d]
+                };
+                let lanes: [*const f32; K] =
+                    core::array::from_fn(|k| inputs[k].ptr.offset(in_off[k]));
+                for k in 0..K {
+                    if tiled(k) {
+                        let lane = core::slice::from_raw_parts(lanes[k], len);
+                        for copy in gathered[k][..group * len].chunks_exact_mut(len) {
+                            copy.copy_from_slice(lane);
+                        }
                     }
-                });
-                f(runs, out_lane, len);
-            } else {
-                let mut start = 0;
-                while start < len {
-                    let m = CHUNK.min(len - start);
+                }
+                let mut row = 0;
+                while row < shape[d] {
+                    let g = group.min(shape[d] - row);
                     let runs = core::array::from_fn(|k| match in_steps[k] {
                         0 => Run::Splat(*lanes[k]),
-                        1 => Run::Mem(lanes[k].add(start)),
-                        step => {
-                            let step = if step == isize::MIN { 0 } else { step };
-                            for (j, g) in gathered[k][..m].iter_mut().enumerate() {
-                                *g = *lanes[k].offset((start + j) as isize * step);
-                            }
-                            Run::Mem(gathered[k].as_ptr())
+                        _ if tiled(k) => Run::Mem(gathered[k].as_ptr()),
+                        _ => Run::Mem(lanes[k].add(row * len)),
+                    });
+                    f(runs, out.offset(out_off).add(row * len), g * len);
+                    row += g;
+                }
+            }
+        } else {
+            // SAFETY: the offsets address the current lane's first element of each operand
+            // (the caller guarantees every index of `shape` is valid), and each lane access
+            // below stays inside `0..len` along `axis`.
+            unsafe {
+                let out_lane = out.offset(out_off);
+                let lanes: [*const f32; K] =
+                    core::array::from_fn(|k| inputs[k].ptr.offset(in_off[k]));
+                if out_step == 1 && in_steps.iter().all(|&s| s == 0 || s == 1) {
+                    let runs = core::array::from_fn(|k| {
+                        if in_steps[k] == 0 {
+                            Run::Splat(*lanes[k])
+                        } else {
+                            Run::Mem(lanes[k])
                         }
                     });
-                    if out_step == 1 {
-                        f(runs, out_lane.add(start), m);
-                    } else {
-                        if out_is_input {
-                            for (j, v) in staged[..m].iter_mut().enumerate() {
-                                *v = *out_lane.offset((start + j) as isize * out_step);
+                    f(runs, out_lane, len);
+                } else {
+                    let mut start = 0;
+                    while start < len {
+                        let m = CHUNK.min(len - start);
+                        let runs = core::array::from_fn(|k| match in_steps[k] {
+                            0 => Run::Splat(*lanes[k]),
+                            1 => Run::Mem(lanes[k].add(start)),
+                            step => {
+                                let step = if step == isize::MIN { 0 } else { step };
+                                for (j, g) in gathered[k][..m].iter_mut().enumerate() {
+                                    *g = *lanes[k].offset((start + j) as isize * step);
+                                }
+                                Run::Mem(gathered[k].as_ptr())
+                            }
+                        });
+                        if out_step == 1 {
+                            f(runs, out_lane.add(start), m);
+                        } else {
+                            if out_is_input {
+                                for (j, v) in staged[..m].iter_mut().enumerate() {
+                                    *v = *out_lane.offset((start + j) as isize * out_step);
+                                }
+                            }
+                            f(runs, staged.as_mut_ptr(), m);
+                            for (j, v) in staged[..m].iter().enumerate() {
+                                *out_lane.offset((start + j) as isize * out_step) = *v;
                             }
                         }
-                        f(runs, staged.as_mut_ptr(), m);
-                        for (j, v) in staged[..m].iter().enumerate() {
-                            *out_lane.offset((start + j) as isize * out_step) = *v;
-                        }
+                        start += m;
                     }
-                    start += m;
                 }
             }
         }
-        // Advance the odometer over every axis but `axis`.
+        // Advance the odometer over every axis but `axis` (and `rows`).
         let mut d = ndim;
         loop {
             if d == 0 {
                 return;
             }
             d -= 1;
-            if d == axis {
+            if skip(d) {
                 continue;
             }
             index[d] += 1;

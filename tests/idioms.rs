@@ -599,6 +599,63 @@ fn fma_needs_same_shape() {
     let _ = a.simd_fma(&Array1::<f32>::zeros(3), &Array1::<f32>::zeros(2));
 }
 
+/// Rows short enough to be handed to the kernels several at a time (a broadcast row
+/// tiled in a buffer), with a last group of fewer rows, for every operator and operand
+/// order; per-block broadcasts in 3-D; and rows too long to group.
+#[test]
+fn broadcast_rows_over_many_rows_match_the_operators() {
+    let mut rng = Rng::new(21);
+    for len in [1, 2, 3, 7, 31, 32, 33, 100, 511, 512, 513, 1000] {
+        let rows = 3 * (1024 / len).max(1) + 1;
+        let a = matrix(&mut rng, rows, len, true);
+        let row = Array1::from(rng.vec(len, Rng::wild));
+        each_backend(|be| {
+            let ctx = format!("{be} {rows}x{len}");
+            bits_eq(&format!("{ctx} + row"), &a.simd_add(&row), &(&a + &row));
+            bits_eq(&format!("{ctx} row - a"), &row.simd_sub(&a), &(&row - &a));
+            bits_eq(&format!("{ctx} * row"), &a.simd_mul(&row), &(&a * &row));
+            bits_eq(&format!("{ctx} row / a"), &row.simd_div(&a), &(&row / &a));
+            let b = row.broadcast(a.dim()).unwrap();
+            let want = Zip::from(&a)
+                .and(&b)
+                .map_collect(|&x, &y| x + 0.25 * (y - x));
+            bits_eq(&format!("{ctx} lerp"), &a.simd_lerp(&b, 0.25), &want);
+            let want = Zip::from(&b)
+                .and(&a)
+                .and(&b)
+                .map_collect(|&x, &y, &z| x.mul_add(y, z));
+            bits_eq(&format!("{ctx} fma"), &b.simd_fma(&a, &b), &want);
+            let mut target = a.clone();
+            target.simd_sub_assign(&row);
+            bits_eq(&format!("{ctx} -= row"), &target, &(&a - &row));
+        });
+    }
+    // A different row for each block of a 3-D array, and a whole (rows x len) block
+    // broadcast over the first axis.
+    let cube = Array3::from_shape_vec((4, 50, 9), rng.vec(1800, Rng::wild)).unwrap();
+    let per_block = Array3::from_shape_vec((4, 1, 9), rng.vec(36, Rng::wild)).unwrap();
+    let block = Array2::from_shape_vec((50, 9), rng.vec(450, Rng::wild)).unwrap();
+    each_backend(|be| {
+        bits_eq(
+            &format!("{be} cube + per-block row"),
+            &cube.simd_add(&per_block),
+            &(&cube + &per_block),
+        );
+        bits_eq(
+            &format!("{be} cube * block"),
+            &cube.simd_mul(&block),
+            &(&cube * &block),
+        );
+        let mut target = cube.clone();
+        target.simd_div_assign(&per_block);
+        bits_eq(
+            &format!("{be} cube /= per-block row"),
+            &target,
+            &(&cube / &per_block),
+        );
+    });
+}
+
 #[test]
 fn broadcast_views_as_operands_of_same_shape_ops() {
     let a = Array2::from_shape_fn((4, 6), |(i, j)| i as f32 - j as f32 * 0.5);
