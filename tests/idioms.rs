@@ -830,6 +830,36 @@ fn gapless_layouts_in_any_order_keep_their_strides() {
 /// Reductions over strided views, gathered lane by lane: lanes that cross the gather
 /// chunks (4096 values), lanes longer than a chunk, narrow and wide strides, reversed.
 /// They must give the bits of the same values copied into C order.
+/// Every other value (stride 2, gathered by the kernels' `gather_even`) at every length
+/// to 300 and every start within a vector, and lanes of several gather chunks:
+/// element-wise ops, in place, and reductions.
+#[test]
+fn every_other_value_matches_the_idiom() {
+    let mut rng = Rng::new(22);
+    let a = Array1::from(rng.vec(2 * 2500 + 40, Rng::wild));
+    let b = Array1::from(rng.vec(2 * 2500 + 40, Rng::wild));
+    each_backend(|be| {
+        for n in (0..=300).chain([1500, 2500]) {
+            for start in [0, 1, 7, 13] {
+                let end = start + 2 * n;
+                let (x, y) = (a.slice(s![start..end;2]), b.slice(s![start..end;2]));
+                assert_eq!(x.len(), n);
+                let ctx = format!("{be} n={n} from {start}");
+                bits_eq(&format!("{ctx} add"), &x.simd_add(&y), &(&x + &y));
+                bits_eq(&format!("{ctx} abs"), &x.simd_abs(), &x.mapv(f32::abs));
+                let mut target = b.clone();
+                target.slice_mut(s![start..end;2]).simd_mul_assign(&x);
+                let mut want = b.clone();
+                want.slice_mut(s![start..end;2])
+                    .zip_mut_with(&x, |t, &v| *t *= v);
+                bits_eq(&format!("{ctx} mul_assign"), &target, &want);
+                let cx = x.to_owned();
+                assert!(same(x.simd_sum(), cx.simd_sum()), "{ctx} sum");
+            }
+        }
+    });
+}
+
 #[test]
 fn strided_reductions_match_their_contiguous_copies() {
     let mut rng = Rng::new(20);
@@ -870,7 +900,7 @@ fn strided_reductions_match_their_contiguous_copies() {
         }
         // One lane longer than a chunk, narrow and wide strides.
         let flat = a.as_slice().unwrap();
-        for step in [3usize, 17] {
+        for step in [2usize, 3, 17] {
             let x = ArrayView1::from(flat).slice_move(s![..;step]);
             let cx = x.to_owned();
             let ctx = format!("{be} line step {step}");

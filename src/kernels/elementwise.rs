@@ -469,3 +469,27 @@ pub(crate) unsafe fn max_update<S: Simd>(s: S, acc: *mut f32, x: *const f32, n: 
         })
     }
 }
+
+/// `out[i] = src[2 i]` for `i < n`: every other value of a strided lane, gathered into a
+/// buffer for the slice kernels; reads the `n` values and no address between them (see
+/// [`Simd::load_even`]).
+///
+/// # Safety
+/// `src[2 i]` must be readable for `i < n` and `out` writable for `n` values.
+#[inline(always)]
+pub(crate) unsafe fn gather_even<S: Simd>(s: S, src: *const f32, out: *mut f32, n: usize) {
+    let l = S::LANES;
+    let mut i = 0;
+    // SAFETY: full vectors only while `i + l <= n` (reading `src[2 i..=2 (i + l - 1)]`
+    // at even offsets), then single values below `n`.
+    unsafe {
+        while i + l <= n {
+            s.store(out.add(i), s.load_even(src.add(2 * i)));
+            i += l;
+        }
+        while i < n {
+            *out.add(i) = *src.add(2 * i);
+            i += 1;
+        }
+    }
+}

@@ -72,6 +72,8 @@ pub(crate) struct Kernels {
     pub(crate) lerp: unsafe fn(a: *const f32, b: *const f32, t: f32, out: *mut f32, n: usize),
     pub(crate) fma: unsafe fn(a: *const f32, b: *const f32, c: *const f32, out: *mut f32, n: usize),
     pub(crate) max_update: unsafe fn(acc: *mut f32, x: *const f32, n: usize),
+    /// `out[i] = src[2 i]` for `i < n`, reading no value between those.
+    pub(crate) gather_even: unsafe fn(src: *const f32, out: *mut f32, n: usize),
     pub(crate) sum: ReduceFn,
     pub(crate) norm_l1: ReduceFn,
     pub(crate) dot: unsafe fn(a: *const f32, b: *const f32, n: usize, acc: &mut Partials),
@@ -227,6 +229,11 @@ macro_rules! kernel_table {
             unsafe { ew::max_update(ew_token(), acc, x, n) }
         }
         $(#[$attr])*
+        unsafe fn gather_even(src: *const f32, out: *mut f32, n: usize) {
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { ew::gather_even(ew_token(), src, out, n) }
+        }
+        $(#[$attr])*
         unsafe fn sum(x: *const f32, n: usize, acc: &mut Partials) {
             // SAFETY: the caller upholds the pointer contract of `Kernels`.
             by_size!(n, s => unsafe { reduce::pairwise(s, [x], n, |[v]| v, acc) })
@@ -347,6 +354,7 @@ macro_rules! kernel_table {
             lerp,
             fma,
             max_update,
+            gather_even,
             sum,
             norm_l1,
             dot,

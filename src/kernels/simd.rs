@@ -87,6 +87,24 @@ pub(crate) trait Simd: Copy {
             self.load(buf.as_ptr())
         }
     }
+    /// Lane `i` holds `p[2 i]`, for every lane: every other value from `p`, reading
+    /// those `LANES` values and no other address (the values between them may belong to
+    /// another view, even one another thread writes). The default loads them one by one
+    /// through a stack buffer.
+    ///
+    /// # Safety
+    /// `p[2 i]` must be readable for `i < LANES`.
+    #[inline(always)]
+    unsafe fn load_even(self, p: *const f32) -> Self::V {
+        let mut buf = [0.0f32; 16];
+        // SAFETY: the caller guarantees `p[2 i]` for `i < LANES <= 16`.
+        unsafe {
+            for (i, slot) in buf.iter_mut().enumerate().take(Self::LANES) {
+                *slot = *p.add(2 * i);
+            }
+            self.load(buf.as_ptr())
+        }
+    }
     /// Lanes `shift..LANES` of `lo` followed by lanes `0..shift` of `hi`
     /// (`shift < LANES`), as one vector. The default goes through a stack buffer.
     #[inline(always)]

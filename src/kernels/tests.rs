@@ -333,6 +333,15 @@ fn check<S: Simd>(s: S) {
             }
         }
     }
+    // Every other value, from every f32 position of a line: lane i holds p[2 i].
+    for offset in 0..16 {
+        // SAFETY: `offset + 2 (LANES - 1) <= 45` of the 48 values of `source`.
+        let v = unsafe { s.load_even(source.as_ptr().add(offset)) };
+        for (i, &g) in lanes(s, v).iter().enumerate() {
+            let want = source[offset + 2 * i];
+            assert_eq!(key(g), key(want), "load_even at {offset}, lane {i}");
+        }
+    }
     // all_abs_le: each edge value in each lane, the other lanes inside the limit, and
     // runs of the special values.
     for limit in [16.0f32, 9.5, 3.749_999_8, 1.0e-30, f32::MAX] {
