@@ -34,6 +34,8 @@ fn main() {
     let col_b = || b.column(0).insert_axis(Axis(1));
     let tall = a.to_shape((4096, 64)).unwrap();
     let short_row = b.slice(s![0, ..64]);
+    // Added to in place, over and over (by both sides alike).
+    let target = std::cell::RefCell::new(a.clone());
     let cases: Vec<Case> = vec![
         (
             "add, both transposed",
@@ -60,6 +62,19 @@ fn main() {
             }),
             Box::new(|| {
                 black_box(a.slice(s![.., ..;2]).simd_add(&b.slice(s![.., ..;2])));
+            }),
+        ),
+        (
+            "+=, every other column",
+            Box::new(|| {
+                let mut t = target.borrow_mut();
+                let mut v = t.slice_mut(s![.., ..;2]);
+                v += &b.slice(s![.., ..;2]);
+            }),
+            Box::new(|| {
+                let mut t = target.borrow_mut();
+                t.slice_mut(s![.., ..;2])
+                    .simd_add_assign(&b.slice(s![.., ..;2]));
             }),
         ),
         (

@@ -197,8 +197,13 @@ pub(crate) unsafe fn for_each_run<const K: usize>(
                                 }
                             }
                             f(runs, staged.as_mut_ptr(), m);
-                            for (j, v) in staged[..m].iter().enumerate() {
-                                *out_lane.offset((start + j) as isize * out_step) = *v;
+                            if out_step == 2 {
+                                let lane = out_lane.add(2 * start);
+                                (kernels().scatter_even)(staged.as_ptr(), lane, m);
+                            } else {
+                                for (j, v) in staged[..m].iter().enumerate() {
+                                    *out_lane.offset((start + j) as isize * out_step) = *v;
+                                }
                             }
                         }
                         start += m;

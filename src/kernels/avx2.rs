@@ -60,11 +60,10 @@ impl Simd for Avx2 {
         }
     }
     /// Two masked loads (plain ones would read the values between, which may belong to
-    /// another view). Where AVX-512VL is enabled too (the AVX-512 table runs this
-    /// token's memory-bound kernels) LLVM makes them AVX-512 masked moves: every other
-    /// column of a 512 x 512 array added in 44 us that way, in 62 us through `vmaskmovps`
-    /// on the development EPYC (also 62 us from eight single loads; 124 us through
-    /// `vgatherdps`; 44 us through plain loads).
+    /// another view). `vmaskmovps` is slow on the development EPYC: every other column
+    /// of a 512 x 512 array added in 60 us this way, as from eight single loads (124 us
+    /// through `vgatherdps`; 44 us through plain loads, or through the AVX-512 token's
+    /// masked loads).
     #[inline(always)]
     unsafe fn load_even(self, p: *const f32) -> __m256 {
         // SAFETY: the masks enable the even lanes only, and masked-off lanes are

@@ -63,6 +63,35 @@ impl Simd for Avx512 {
         unsafe { _mm512_maskz_loadu_ps(k, p.wrapping_sub(16 - len)) }
     }
     #[inline(always)]
+    unsafe fn load_even(self, p: *const f32) -> __m512 {
+        // SAFETY: the mask enables the even lanes only, and masked-off lanes are neither
+        // read nor faulted on: the loads touch `p[2 i]` for `i < 16`, which the caller
+        // guarantees readable. The permute is register-only.
+        unsafe {
+            let lo = _mm512_maskz_loadu_ps(0x5555, p);
+            let hi = _mm512_maskz_loadu_ps(0x5555, p.wrapping_add(16));
+            let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            _mm512_permutex2var_ps(lo, even, hi)
+        }
+    }
+    #[inline(always)]
+    unsafe fn store_even(self, p: *mut f32, v: __m512) {
+        // SAFETY: as `load_even`: the masked stores write `p[2 i]` for `i < 16` only,
+        // which the caller guarantees writable.
+        unsafe {
+            let lo = _mm512_permutexvar_ps(
+                _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7),
+                v,
+            );
+            let hi = _mm512_permutexvar_ps(
+                _mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15),
+                v,
+            );
+            _mm512_mask_storeu_ps(p, 0x5555, lo);
+            _mm512_mask_storeu_ps(p.wrapping_add(16), 0x5555, hi);
+        }
+    }
+    #[inline(always)]
     fn concat_shift(self, lo: __m512, hi: __m512, shift: usize) -> __m512 {
         // SAFETY: the token proves AVX-512F; register-only operation. Index i + shift
         // (< 32) selects from the 32 lanes of `lo` then `hi`.

@@ -493,3 +493,25 @@ pub(crate) unsafe fn gather_even<S: Simd>(s: S, src: *const f32, out: *mut f32, 
         }
     }
 }
+
+/// `out[2 i] = src[i]` for `i < n`: a staged strided lane written back, touching no
+/// address between those (see [`Simd::store_even`]).
+///
+/// # Safety
+/// `src` must be readable for `n` values and `out[2 i]` writable for `i < n`.
+#[inline(always)]
+pub(crate) unsafe fn scatter_even<S: Simd>(s: S, src: *const f32, out: *mut f32, n: usize) {
+    let l = S::LANES;
+    let mut i = 0;
+    // SAFETY: full vectors only while `i + l <= n`, then single values below `n`.
+    unsafe {
+        while i + l <= n {
+            s.store_even(out.add(2 * i), s.load(src.add(i)));
+            i += l;
+        }
+        while i < n {
+            *out.add(2 * i) = *src.add(i);
+            i += 1;
+        }
+    }
+}

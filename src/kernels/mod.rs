@@ -74,6 +74,8 @@ pub(crate) struct Kernels {
     pub(crate) max_update: unsafe fn(acc: *mut f32, x: *const f32, n: usize),
     /// `out[i] = src[2 i]` for `i < n`, reading no value between those.
     pub(crate) gather_even: unsafe fn(src: *const f32, out: *mut f32, n: usize),
+    /// `out[2 i] = src[i]` for `i < n`, writing no value between those.
+    pub(crate) scatter_even: unsafe fn(src: *const f32, out: *mut f32, n: usize),
     pub(crate) sum: ReduceFn,
     pub(crate) norm_l1: ReduceFn,
     pub(crate) dot: unsafe fn(a: *const f32, b: *const f32, n: usize, acc: &mut Partials),
@@ -231,7 +233,12 @@ macro_rules! kernel_table {
         $(#[$attr])*
         unsafe fn gather_even(src: *const f32, out: *mut f32, n: usize) {
             // SAFETY: the caller upholds the pointer contract of `Kernels`.
-            unsafe { ew::gather_even(ew_token(), src, out, n) }
+            unsafe { ew::gather_even(token(), src, out, n) }
+        }
+        $(#[$attr])*
+        unsafe fn scatter_even(src: *const f32, out: *mut f32, n: usize) {
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { ew::scatter_even(token(), src, out, n) }
         }
         $(#[$attr])*
         unsafe fn sum(x: *const f32, n: usize, acc: &mut Partials) {
@@ -355,6 +362,7 @@ macro_rules! kernel_table {
             fma,
             max_update,
             gather_even,
+            scatter_even,
             sum,
             norm_l1,
             dot,

@@ -105,6 +105,23 @@ pub(crate) trait Simd: Copy {
             self.load(buf.as_ptr())
         }
     }
+    /// Stores lane `i` to `p[2 i]`, for every lane, writing no other address (the
+    /// counterpart of [`Simd::load_even`]). The default stores them one by one from a
+    /// stack buffer.
+    ///
+    /// # Safety
+    /// `p[2 i]` must be writable for `i < LANES`.
+    #[inline(always)]
+    unsafe fn store_even(self, p: *mut f32, v: Self::V) {
+        let mut buf = [0.0f32; 16];
+        // SAFETY: `buf` holds 16 >= LANES values; the caller guarantees `p[2 i]`.
+        unsafe {
+            self.store(buf.as_mut_ptr(), v);
+            for (i, value) in buf.iter().enumerate().take(Self::LANES) {
+                *p.add(2 * i) = *value;
+            }
+        }
+    }
     /// Lanes `shift..LANES` of `lo` followed by lanes `0..shift` of `hi`
     /// (`shift < LANES`), as one vector. The default goes through a stack buffer.
     #[inline(always)]

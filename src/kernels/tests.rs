@@ -341,6 +341,17 @@ fn check<S: Simd>(s: S) {
             let want = source[offset + 2 * i];
             assert_eq!(key(g), key(want), "load_even at {offset}, lane {i}");
         }
+        // And back: lane i to p[2 i], nothing else written.
+        let mut out = Line([9.0; 48]);
+        // SAFETY: as above, in the 48 values of `out`.
+        unsafe { s.store_even(out.0.as_mut_ptr().add(offset), vector(s, &source[..l])) };
+        for (i, &o) in out.0.iter().enumerate() {
+            let want = match i.checked_sub(offset) {
+                Some(k) if k % 2 == 0 && k / 2 < l => source[k / 2],
+                _ => 9.0,
+            };
+            assert_eq!(key(o), key(want), "store_even at {offset}, value {i}");
+        }
     }
     // all_abs_le: each edge value in each lane, the other lanes inside the limit, and
     // runs of the special values.
