@@ -1,9 +1,11 @@
 //! trueno next to the ndarray idiom on arrays that are not plain C-order blocks:
 //! transposed, reversed, strided, broadcast and single-column views of a 512 x 512
-//! array, and the same values as 4096 rows of 64 plus a broadcast row (median ns per
-//! call, the faster of three rounds).
+//! array, the same values as 4096 rows of 64 plus a broadcast row, and sums and maxima
+//! along either axis of 512 x 512 and 16384 x 16 arrays (median ns per call, the faster
+//! of three rounds).
 //! Run: `cargo run --release --example layouts`
 use ndarray::{s, Array2, Axis, Zip};
+use ndarray_stats::QuantileExt;
 use std::hint::black_box;
 use std::time::Instant;
 use trueno::TruenoExt;
@@ -34,6 +36,7 @@ fn main() {
     let col_b = || b.column(0).insert_axis(Axis(1));
     let tall = a.to_shape((4096, 64)).unwrap();
     let short_row = b.slice(s![0, ..64]);
+    let narrow = a.to_shape((16384, 16)).unwrap();
     // Added to in place, over and over (by both sides alike).
     let target = std::cell::RefCell::new(a.clone());
     let cases: Vec<Case> = vec![
@@ -178,6 +181,42 @@ fn main() {
             }),
             Box::new(|| {
                 black_box(a.column(3).simd_dot(&b.column(5)));
+            }),
+        ),
+        (
+            "sum_axis(0)",
+            Box::new(|| {
+                black_box(a.sum_axis(Axis(0)));
+            }),
+            Box::new(|| {
+                black_box(a.simd_sum_axis(Axis(0)));
+            }),
+        ),
+        (
+            "sum_axis(0), 16384x16",
+            Box::new(|| {
+                black_box(narrow.sum_axis(Axis(0)));
+            }),
+            Box::new(|| {
+                black_box(narrow.simd_sum_axis(Axis(0)));
+            }),
+        ),
+        (
+            "sum_axis(1), 16384x16",
+            Box::new(|| {
+                black_box(narrow.sum_axis(Axis(1)));
+            }),
+            Box::new(|| {
+                black_box(narrow.simd_sum_axis(Axis(1)));
+            }),
+        ),
+        (
+            "max along axis 0",
+            Box::new(|| {
+                black_box(a.map_axis(Axis(0), |l| *l.max().unwrap()));
+            }),
+            Box::new(|| {
+                black_box(a.simd_max_axis(Axis(0)));
             }),
         ),
     ];

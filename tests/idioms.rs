@@ -491,6 +491,87 @@ fn reductions_on_every_layout_agree_with_a_contiguous_copy() {
     });
 }
 
+/// Sums and maxima over an outer axis fold whole rows in order (many rows per kernel
+/// call, column passes of every width, blocks of rows): the bits of ndarray's
+/// `sum_axis` and of a running maximum in which NaN sticks and ties keep the first
+/// value, on special values, C, F, reversed and 3-D layouts.
+#[test]
+fn outer_axis_reductions_fold_rows_like_ndarray() {
+    let mut rng = Rng::new(23);
+    let running_max = |lane: ArrayView1<'_, f32>| {
+        lane.iter().fold(
+            f32::NEG_INFINITY,
+            |m, &x| {
+                if x.is_nan() || m < x {
+                    x
+                } else {
+                    m
+                }
+            },
+        )
+    };
+    let shapes = [
+        (3000, 7),
+        (300, 245),
+        (40, 1000),
+        (1, 33),
+        (6, 0),
+        (2500, 16),
+    ];
+    let arrays: Vec<Array2<f32>> = shapes
+        .iter()
+        .map(|&(r, c)| matrix(&mut rng, r, c, true))
+        .collect();
+    let cube = Array3::from_shape_vec((30, 20, 11).f(), rng.vec(6600, Rng::wild)).unwrap();
+    // Ties of the two zeros: the first one stays.
+    let mut ties = Array2::from_elem((40, 33), -1.0f32);
+    for j in 0..33 {
+        let (first, second) = if j % 2 == 0 { (-0.0, 0.0) } else { (0.0, -0.0) };
+        ties[[3 + j % 5, j]] = first;
+        ties[[20 + j % 7, j]] = second;
+    }
+    each_backend(|be| {
+        let want = ties.map_axis(Axis(0), running_max);
+        assert_eq!(want[0].to_bits(), (-0.0f32).to_bits());
+        bits_eq(&format!("{be} ties"), &ties.simd_max_axis(Axis(0)), &want);
+        for a in &arrays {
+            let f_order = a.t().as_standard_layout().reversed_axes().to_owned();
+            let views = [
+                ("C axis 0", a.view(), 0),
+                ("reversed rows axis 0", a.slice(s![..;-1, ..]), 0),
+                ("F axis 1", f_order.view(), 1),
+            ];
+            for (what, v, ax) in views {
+                let ctx = format!("{be} {:?} {what}", a.dim());
+                bits_eq(
+                    &format!("{ctx} sum"),
+                    &v.simd_sum_axis(Axis(ax)),
+                    &v.sum_axis(Axis(ax)),
+                );
+                bits_eq(
+                    &format!("{ctx} max"),
+                    &v.simd_max_axis(Axis(ax)),
+                    &v.map_axis(Axis(ax), running_max),
+                );
+            }
+        }
+        // (Axis 0 has the smallest stride: pairwise sums per lane, not ndarray's.)
+        for ax in 1..3 {
+            let ctx = format!("{be} F cube axis {ax}");
+            bits_eq(
+                &format!("{ctx} sum"),
+                &cube.simd_sum_axis(Axis(ax)),
+                &cube.sum_axis(Axis(ax)),
+            );
+            bits_eq(
+                &format!("{ctx} max"),
+                &cube.simd_max_axis(Axis(ax)),
+                &cube.map_axis(Axis(ax), running_max),
+            );
+        }
+    });
+}
+
 #[test]
 fn axis_reductions_match_ndarray() {
     let mut rng = Rng::new(18);

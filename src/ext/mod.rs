@@ -1,7 +1,9 @@
 //! [`TruenoExt`]: the `simd_*` methods on every `f32` array. The trait and its impl live
-//! here; `shape` (broadcasting), `map` (element-wise runs) and `reduce` (reductions)
-//! turn arrays of any layout into calls on the kernel table in use.
+//! here; `shape` (broadcasting), `map` (element-wise runs), `reduce` (reductions) and
+//! `axis` (reductions along one axis) turn arrays of any layout into calls on the kernel
+//! table in use.
 
+mod axis;
 mod map;
 mod reduce;
 mod shape;
@@ -11,7 +13,7 @@ use map::{
     unary_kernel_inplace, unary_kernel_new, unary_new,
 };
 use reduce::{arg_extreme, contiguous, extreme_of, norm_l2_of, reduce, value_extreme, Which};
-use shape::{assert_same_shape, is_min_stride_axis};
+use shape::assert_same_shape;
 
 use crate::backend::kernels;
 use crate::kernels::elementwise::binop;
@@ -691,42 +693,14 @@ impl<D: Dimension> TruenoExt for ArrayRef<f32, D> {
     where
         D: RemoveAxis,
     {
-        let out_dim = self.raw_dim().remove_axis(axis);
-        if self.len_of(axis) > 0 && is_min_stride_axis(self.shape(), self.strides(), axis) {
-            // Contiguous-ish lanes: one pairwise sum per lane, like ndarray's `lane.sum()`.
-            let lanes: Vec<f32> = self.lanes(axis).into_iter().map(|l| l.simd_sum()).collect();
-            return Array::from_shape_vec(out_dim, lanes).expect("one sum per lane");
-        }
-        // Otherwise add the subviews in order, like ndarray does.
-        let mut acc = Array::<f32, D::Smaller>::zeros(out_dim);
-        for sub in self.axis_iter(axis) {
-            acc.simd_add_assign(&sub);
-        }
-        acc
+        axis::sum_axis(self, axis)
     }
 
     fn simd_max_axis(&self, axis: Axis) -> Array<f32, D::Smaller>
     where
         D: RemoveAxis,
     {
-        let out_dim = self.raw_dim().remove_axis(axis);
-        if self.len_of(axis) > 0 && is_min_stride_axis(self.shape(), self.strides(), axis) {
-            let lanes: Vec<f32> = self
-                .lanes(axis)
-                .into_iter()
-                .map(|l| l.simd_max().unwrap_or(f32::NAN))
-                .collect();
-            return Array::from_shape_vec(out_dim, lanes).expect("one max per lane");
-        }
-        let mut acc = Array::<f32, D::Smaller>::from_elem(out_dim, f32::NEG_INFINITY);
-        let k = kernels();
-        for sub in self.axis_iter(axis) {
-            map_inplace(&mut acc, false, [sub], |_, [x], out, n| {
-                // SAFETY: runs are valid for `n` values; `out` is the accumulator run.
-                unsafe { (k.max_update)(out, mem(x), n) }
-            });
-        }
-        acc
+        axis::max_axis(self, axis)
     }
 
     fn simd_add_assign<S2: Data<Elem = f32>, E: Dimension>(&mut self, rhs: &ArrayBase<S2, E>) {

@@ -465,9 +465,16 @@ pub(crate) unsafe fn max_update<S: Simd>(s: S, acc: *mut f32, x: *const f32, n: 
     // SAFETY: forwarded from the caller.
     unsafe {
         map3(s, Ptr(acc), Ptr(x), Splat(0.0), acc, n, true, |m, x, _| {
-            s.select(s.mask_or(s.is_nan(x), s.lt(m, x)), x, m)
+            max_step(s, m, x)
         })
     }
+}
+
+/// One step of [`max_update`]: `x` if it is NaN or above `m`, else `m` (so a NaN, once
+/// in, stays; on equal values, ±0 included, `m` stays).
+#[inline(always)]
+pub(crate) fn max_step<S: Simd>(s: S, m: S::V, x: S::V) -> S::V {
+    s.select(s.mask_or(s.is_nan(x), s.lt(m, x)), x, m)
 }
 
 /// `out[i] = src[2 i]` for `i < n`: every other value of a strided lane, gathered into a

@@ -12,6 +12,7 @@ pub(crate) mod math;
 #[cfg(test)]
 mod order_tests;
 pub(crate) mod reduce;
+pub(crate) mod rows;
 pub(crate) mod scalar;
 pub(crate) mod simd;
 pub(crate) mod streaming;
@@ -47,6 +48,10 @@ pub(crate) type ReduceFn = unsafe fn(x: *const f32, n: usize, acc: &mut Partials
 /// The canonical total of at most `reduce::BLOCK` terms (no state: the short case).
 pub(crate) type BlockTotalFn = unsafe fn(x: *const f32, n: usize) -> f32;
 
+/// Folds `rows` rows, `stride` values apart from `x`, into the `n` values at `acc`.
+pub(crate) type RowsFn =
+    unsafe fn(acc: *mut f32, x: *const f32, rows: usize, stride: isize, n: usize);
+
 /// The three operand shapes of one binary operator.
 pub(crate) struct BinaryKernels {
     pub(crate) vv: BinaryVvFn,
@@ -72,6 +77,11 @@ pub(crate) struct Kernels {
     pub(crate) lerp: unsafe fn(a: *const f32, b: *const f32, t: f32, out: *mut f32, n: usize),
     pub(crate) fma: unsafe fn(a: *const f32, b: *const f32, c: *const f32, out: *mut f32, n: usize),
     pub(crate) max_update: unsafe fn(acc: *mut f32, x: *const f32, n: usize),
+    /// `acc[j] += x[r * stride + j]` for `r < rows` in order, `j < n`.
+    pub(crate) sum_rows: RowsFn,
+    /// `acc[j] = max(acc[j], x[r * stride + j])` for `r < rows` in order, `j < n`, as
+    /// [`Kernels::max_update`] row by row.
+    pub(crate) max_rows: RowsFn,
     /// `out[i] = src[2 i]` for `i < n`, reading no value between those.
     pub(crate) gather_even: unsafe fn(src: *const f32, out: *mut f32, n: usize),
     /// `out[2 i] = src[i]` for `i < n`, writing no value between those.
@@ -231,6 +241,20 @@ macro_rules! kernel_table {
             unsafe { ew::max_update(ew_token(), acc, x, n) }
         }
         $(#[$attr])*
+        unsafe fn sum_rows(acc: *mut f32, x: *const f32, rows: usize, stride: isize, n: usize) {
+            let s = ew_token();
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe { $crate::kernels::rows::fold_rows(s, acc, x, rows, stride, n, |a, b| s.add(a, b)) }
+        }
+        $(#[$attr])*
+        unsafe fn max_rows(acc: *mut f32, x: *const f32, rows: usize, stride: isize, n: usize) {
+            let s = ew_token();
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            unsafe {
+                $crate::kernels::rows::fold_rows(s, acc, x, rows, stride, n, |m, x| ew::max_step(s, m, x))
+            }
+        }
+        $(#[$attr])*
         unsafe fn gather_even(src: *const f32, out: *mut f32, n: usize) {
             // SAFETY: the caller upholds the pointer contract of `Kernels`.
             unsafe { ew::gather_even(token(), src, out, n) }
@@ -361,6 +385,8 @@ macro_rules! kernel_table {
             lerp,
             fma,
             max_update,
+            sum_rows,
+            max_rows,
             gather_even,
             scatter_even,
             sum,

@@ -1,0 +1,105 @@
+//! Reductions along one axis, in ndarray's order: a pairwise sum (or a maximum) per lane
+//! when the axis has the smallest stride, else the subviews folded into an accumulator
+//! one after another, as `sum_axis` adds them, many rows per kernel call.
+
+use super::reduce::extreme_of;
+use super::shape::is_min_stride_axis;
+use super::TruenoExt;
+use crate::backend::kernels;
+use crate::kernels::reduce::BLOCK;
+use crate::kernels::RowsFn;
+use ndarray::{Array, ArrayRef, ArrayView, Axis, RemoveAxis, ShapeBuilder};
+
+/// `a.simd_sum_axis(axis)`.
+pub(super) fn sum_axis<D: RemoveAxis>(a: &ArrayRef<f32, D>, axis: Axis) -> Array<f32, D::Smaller> {
+    let k = kernels();
+    if a.len_of(axis) > 0 && is_min_stride_axis(a.shape(), a.strides(), axis) {
+        // One pairwise sum per lane, like ndarray's `lane.sum()`; a contiguous lane of one
+        // block at most straight through the block kernel, as `simd_sum` would take it.
+        return per_lane(a, axis, |lane| match lane.as_slice() {
+            // SAFETY: `s` is a valid slice.
+            Some(s) if s.len() <= BLOCK => unsafe { (k.sum_block)(s.as_ptr(), s.len()) },
+            _ => lane.simd_sum(),
+        });
+    }
+    fold_subviews(a, axis, 0.0, k.sum_rows, |acc, sub| {
+        acc.simd_add_assign(&sub)
+    })
+}
+
+/// `a.simd_max_axis(axis)`: NaN for a lane holding one, `-∞` for an empty axis.
+pub(super) fn max_axis<D: RemoveAxis>(a: &ArrayRef<f32, D>, axis: Axis) -> Array<f32, D::Smaller> {
+    let k = kernels();
+    if a.len_of(axis) > 0 && is_min_stride_axis(a.shape(), a.strides(), axis) {
+        return per_lane(a, axis, |lane| {
+            let values = super::reduce::contiguous(&lane);
+            let e = extreme_of(&values, k.max, true);
+            if e.nan {
+                f32::NAN
+            } else {
+                e.value
+            }
+        });
+    }
+    fold_subviews(a, axis, f32::NEG_INFINITY, k.max_rows, |acc, sub| {
+        super::map::map_inplace(acc, false, [sub], |_, [x], out, n| {
+            // SAFETY: runs are valid for `n` values; `out` is the accumulator run.
+            unsafe { (k.max_update)(out, super::map::mem(x), n) }
+        })
+    })
+}
+
+/// One value per lane along `axis`, in the order of the remaining axes.
+fn per_lane<D: RemoveAxis>(
+    a: &ArrayRef<f32, D>,
+    axis: Axis,
+    f: impl Fn(ArrayView<'_, f32, ndarray::Ix1>) -> f32,
+) -> Array<f32, D::Smaller> {
+    let values: Vec<f32> = a.lanes(axis).into_iter().map(f).collect();
+    Array::from_shape_vec(a.raw_dim().remove_axis(axis), values).expect("one value per lane")
+}
+
+/// An accumulator of `init` with every subview along `axis` folded in, in order. When
+/// the subviews are contiguous in C or F order, all of them go to `rows` in one call
+/// (the accumulator takes their layout); else one `one` call per subview.
+fn fold_subviews<D: RemoveAxis>(
+    a: &ArrayRef<f32, D>,
+    axis: Axis,
+    init: f32,
+    rows: RowsFn,
+    one: impl Fn(&mut Array<f32, D::Smaller>, ArrayView<'_, f32, D::Smaller>),
+) -> Array<f32, D::Smaller> {
+    let out_dim = a.raw_dim().remove_axis(axis);
+    if a.len_of(axis) == 0 {
+        return Array::from_elem(out_dim, init);
+    }
+    let first = a.index_axis(axis, 0);
+    let c = first.is_standard_layout();
+    let f = !c && first.ndim() > 1 && first.t().is_standard_layout();
+    if c || f {
+        let mut acc = if f {
+            Array::from_elem(out_dim.f(), init)
+        } else {
+            Array::from_elem(out_dim, init)
+        };
+        let n = acc.len();
+        // SAFETY: every subview is `first` moved by `r * stride` (r < len), contiguous in
+        // the same order as `acc`, so value `j < n` of each is at that offset plus `j`
+        // and matches `acc`'s value `j`; `acc` is a new array, apart from `a`.
+        unsafe {
+            rows(
+                acc.as_mut_ptr(),
+                first.as_ptr(),
+                a.len_of(axis),
+                a.stride_of(axis),
+                n,
+            )
+        };
+        return acc;
+    }
+    let mut acc = Array::from_elem(out_dim, init);
+    for sub in a.axis_iter(axis) {
+        one(&mut acc, sub);
+    }
+    acc
+}
