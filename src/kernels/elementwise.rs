@@ -471,10 +471,14 @@ pub(crate) unsafe fn max_update<S: Simd>(s: S, acc: *mut f32, x: *const f32, n: 
 }
 
 /// One step of [`max_update`]: `x` if it is NaN or above `m`, else `m` (so a NaN, once
-/// in, stays; on equal values, ±0 included, `m` stays).
+/// in, stays; on equal values, ±0 included, `m` stays). Written as `max(x, m)` (`x > m ?
+/// x : m`) with NaN `x` selected apart: the plain `select(NaN or m < x, x, m)` let LLVM
+/// store the in-place update as a masked store of `x` over `m`, which on AVX2
+/// (`vmaskmovps`) took the development EPYC 2.8x as long (max along axis 0 of every
+/// other column of a 512 x 1024 array: 179 against 64 us).
 #[inline(always)]
 pub(crate) fn max_step<S: Simd>(s: S, m: S::V, x: S::V) -> S::V {
-    s.select(s.mask_or(s.is_nan(x), s.lt(m, x)), x, m)
+    s.select(s.is_nan(x), x, s.max(x, m))
 }
 
 /// `out[i] = src[2 i]` for `i < n`: every other value of a strided lane, gathered into a
