@@ -494,7 +494,8 @@ fn reductions_on_every_layout_agree_with_a_contiguous_copy() {
 /// Sums and maxima over an outer axis fold whole rows in order (many rows per kernel
 /// call, column passes of every width, blocks of rows): the bits of ndarray's
 /// `sum_axis` and of a running maximum in which NaN sticks and ties keep the first
-/// value, on special values, C, F, reversed and 3-D layouts.
+/// value, on special values, C, F, reversed and 3-D layouts. Along the contiguous axis,
+/// each lane's own `simd_sum` and the same running maximum.
 #[test]
 fn outer_axis_reductions_fold_rows_like_ndarray() {
     let mut rng = Rng::new(23);
@@ -541,6 +542,25 @@ fn outer_axis_reductions_fold_rows_like_ndarray() {
                 ("reversed rows axis 0", a.slice(s![..;-1, ..]), 0),
                 ("F axis 1", f_order.view(), 1),
             ];
+            // Along the contiguous axis: each lane's `simd_sum` (all lanes of one block at
+            // most in one kernel call), rows one after another, every other, reversed.
+            for (what, v) in [
+                ("C", a.view()),
+                ("every other row", a.slice(s![..;2, ..])),
+                ("reversed rows", a.slice(s![..;-1, ..])),
+            ] {
+                let ctx = format!("{be} {:?} {what} axis 1", a.dim());
+                bits_eq(
+                    &format!("{ctx} sum"),
+                    &v.simd_sum_axis(Axis(1)),
+                    &v.map_axis(Axis(1), |lane| lane.simd_sum()),
+                );
+                bits_eq(
+                    &format!("{ctx} max"),
+                    &v.simd_max_axis(Axis(1)),
+                    &v.map_axis(Axis(1), running_max),
+                );
+            }
             for (what, v, ax) in views {
                 let ctx = format!("{be} {:?} {what}", a.dim());
                 bits_eq(

@@ -7,12 +7,15 @@ use super::shape::is_min_stride_axis;
 use super::TruenoExt;
 use crate::backend::kernels;
 use crate::kernels::reduce::BLOCK;
-use crate::kernels::RowsFn;
+use crate::kernels::{LanesFn, RowsFn};
 use ndarray::{Array, ArrayRef, ArrayView, Axis, RemoveAxis, ShapeBuilder};
 
 /// `a.simd_sum_axis(axis)`.
 pub(super) fn sum_axis<D: RemoveAxis>(a: &ArrayRef<f32, D>, axis: Axis) -> Array<f32, D::Smaller> {
     let k = kernels();
+    if let Some(out) = short_lanes(a, axis, k.sum_lanes) {
+        return out;
+    }
     if a.len_of(axis) > 0 && is_min_stride_axis(a.shape(), a.strides(), axis) {
         // One pairwise sum per lane, like ndarray's `lane.sum()`; a contiguous lane of one
         // block at most straight through the block kernel, as `simd_sum` would take it.
@@ -30,6 +33,9 @@ pub(super) fn sum_axis<D: RemoveAxis>(a: &ArrayRef<f32, D>, axis: Axis) -> Array
 /// `a.simd_max_axis(axis)`: NaN for a lane holding one, `-∞` for an empty axis.
 pub(super) fn max_axis<D: RemoveAxis>(a: &ArrayRef<f32, D>, axis: Axis) -> Array<f32, D::Smaller> {
     let k = kernels();
+    if let Some(out) = short_lanes(a, axis, k.max_lanes) {
+        return out;
+    }
     if a.len_of(axis) > 0 && is_min_stride_axis(a.shape(), a.strides(), axis) {
         return per_lane(a, axis, |lane| {
             let values = super::reduce::contiguous(&lane);
@@ -47,6 +53,32 @@ pub(super) fn max_axis<D: RemoveAxis>(a: &ArrayRef<f32, D>, axis: Axis) -> Array
             unsafe { (k.max_update)(out, super::map::mem(x), n) }
         })
     })
+}
+
+/// For a 2-D array whose lanes along `axis` are contiguous and one block at most, all
+/// lanes' totals in one `kernel` call (per-lane calls cost as much as the sums of 16
+/// values: a 16384 x 16 array summed along axis 1 in 53 us that way, 1.0x the idiom);
+/// `None` for other arrays.
+fn short_lanes<D: RemoveAxis>(
+    a: &ArrayRef<f32, D>,
+    axis: Axis,
+    kernel: LanesFn,
+) -> Option<Array<f32, D::Smaller>> {
+    let n = a.len_of(axis);
+    if a.ndim() != 2 || n == 0 || n > BLOCK || a.stride_of(axis) != 1 {
+        return None;
+    }
+    let other = Axis(1 - axis.index());
+    let lanes = a.len_of(other);
+    let mut out: Vec<f32> = Vec::with_capacity(lanes);
+    // SAFETY: lane `r < lanes` holds `n` values from `a`'s first plus `r` strides along
+    // `other`, contiguous (stride 1 along `axis`); `out` has room for `lanes` totals, all
+    // written by the kernel.
+    unsafe {
+        kernel(a.as_ptr(), lanes, a.stride_of(other), n, out.as_mut_ptr());
+        out.set_len(lanes);
+    }
+    Some(Array::from_shape_vec(a.raw_dim().remove_axis(axis), out).expect("one total per lane"))
 }
 
 /// One value per lane along `axis`, in the order of the remaining axes.

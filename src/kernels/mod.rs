@@ -52,6 +52,11 @@ pub(crate) type BlockTotalFn = unsafe fn(x: *const f32, n: usize) -> f32;
 pub(crate) type RowsFn =
     unsafe fn(acc: *mut f32, x: *const f32, rows: usize, stride: isize, n: usize);
 
+/// One total per lane: `out[r]` from the `n` values at `x.offset(r * stride)`, for each
+/// of `lanes` lanes of at most `reduce::BLOCK` values.
+pub(crate) type LanesFn =
+    unsafe fn(x: *const f32, lanes: usize, stride: isize, n: usize, out: *mut f32);
+
 /// The three operand shapes of one binary operator.
 pub(crate) struct BinaryKernels {
     pub(crate) vv: BinaryVvFn,
@@ -82,6 +87,10 @@ pub(crate) struct Kernels {
     /// `acc[j] = max(acc[j], x[r * stride + j])` for `r < rows` in order, `j < n`, as
     /// [`Kernels::max_update`] row by row.
     pub(crate) max_rows: RowsFn,
+    /// [`Kernels::sum_block`] of each lane.
+    pub(crate) sum_lanes: LanesFn,
+    /// [`Kernels::max`] of each lane, NaN where the lane holds one.
+    pub(crate) max_lanes: LanesFn,
     /// `out[i] = src[2 i]` for `i < n`, reading no value between those.
     pub(crate) gather_even: unsafe fn(src: *const f32, out: *mut f32, n: usize),
     /// `out[2 i] = src[i]` for `i < n`, writing no value between those.
@@ -255,6 +264,29 @@ macro_rules! kernel_table {
             }
         }
         $(#[$attr])*
+        unsafe fn sum_lanes(x: *const f32, lanes: usize, stride: isize, n: usize, out: *mut f32) {
+            let s = token();
+            for r in 0..lanes {
+                // SAFETY: the caller upholds the pointer contract of `Kernels`; this is
+                // `sum_block` of lane `r`.
+                unsafe {
+                    let lane = x.wrapping_offset(r as isize * stride);
+                    *out.add(r) = reduce::block_total(s, [lane], n, |[v]| v);
+                }
+            }
+        }
+        $(#[$attr])*
+        unsafe fn max_lanes(x: *const f32, lanes: usize, stride: isize, n: usize, out: *mut f32) {
+            for r in 0..lanes {
+                // SAFETY: the caller upholds the pointer contract of `Kernels`; this is
+                // `max` of lane `r`.
+                unsafe {
+                    let e = max(x.wrapping_offset(r as isize * stride), n);
+                    *out.add(r) = if e.nan { f32::NAN } else { e.value };
+                }
+            }
+        }
+        $(#[$attr])*
         unsafe fn gather_even(src: *const f32, out: *mut f32, n: usize) {
             // SAFETY: the caller upholds the pointer contract of `Kernels`.
             unsafe { ew::gather_even(token(), src, out, n) }
@@ -387,6 +419,8 @@ macro_rules! kernel_table {
             max_update,
             sum_rows,
             max_rows,
+            sum_lanes,
+            max_lanes,
             gather_even,
             scatter_even,
             sum,
