@@ -762,7 +762,16 @@ fn broadcast_views_as_operands_of_same_shape_ops() {
     let a = Array2::from_shape_fn((4, 6), |(i, j)| i as f32 - j as f32 * 0.5);
     let row = Array1::from_shape_fn(6, |j| j as f32 + 0.25);
     let b = row.broadcast((4, 6)).unwrap();
+    // Its smallest stride (0) is along axis 0, so summing along axis 1 adds the columns
+    // one after another, as ndarray does; here the order shows in the bits.
+    let order = ndarray::array![1.0e8f32, 3.0, -1.0e8, 3.0, 3.0, 3.0, 0.5, 7.0, 1.0e-3];
+    let repeated = order.broadcast((5, 9)).unwrap();
     each_backend(|be| {
+        bits_eq(
+            &format!("{be} sum_axis of broadcast rows"),
+            &repeated.simd_sum_axis(Axis(1)),
+            &repeated.sum_axis(Axis(1)),
+        );
         let want = Zip::from(&a)
             .and(&b)
             .and(&a)
