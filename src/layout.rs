@@ -122,11 +122,12 @@ pub(crate) unsafe fn for_each_run<const K: usize>(
     loop {
         if let Some(d) = rows {
             // SAFETY: as for one lane below, over the `shape[d]` lanes along `d`, which
-            // follow each other in `out` and in every input that does not repeat its lane.
+            // follow each other in `out` and in every input that does not repeat its lane;
+            // a tile holds `group * len <= CHUNK` values (`len <= CHUNK / 2`).
             unsafe {
                 let tiled = |k: usize| in_steps[k] == 1 && inputs[k].strides[d] == 0;
                 let group = if (0..K).any(tiled) {
-                    CHUNK / len
+                    (CHUNK / len).min(shape[d])
                 } else {
                     shape[d]
                 };

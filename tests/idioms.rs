@@ -519,9 +519,11 @@ fn outer_axis_reductions_fold_rows_like_ndarray() {
         (6, 0),
         (2500, 16),
     ];
+    // Special values (NaN, ±∞, ±0, subnormals, huge), and finite ones, whose sums show
+    // the order of the additions in their bits.
     let arrays: Vec<Array2<f32>> = shapes
         .iter()
-        .map(|&(r, c)| matrix(&mut rng, r, c, true))
+        .flat_map(|&(r, c)| [matrix(&mut rng, r, c, true), matrix(&mut rng, r, c, false)])
         .collect();
     let cube = Array3::from_shape_vec((30, 20, 11).f(), rng.vec(6600, Rng::wild)).unwrap();
     // Ties of the two zeros: the first one stays.
@@ -531,17 +533,29 @@ fn outer_axis_reductions_fold_rows_like_ndarray() {
         ties[[3 + j % 5, j]] = first;
         ties[[20 + j % 7, j]] = second;
     }
+    let ties_in_rows = ties.t().as_standard_layout().into_owned();
+    let short_row = ndarray::array![[-1.0f32, 0.0, -1.0, -1.0, -0.0, -1.0, -1.0, -1.0]];
     each_backend(|be| {
         let want = ties.map_axis(Axis(0), running_max);
         assert_eq!(want[0].to_bits(), (-0.0f32).to_bits());
         bits_eq(&format!("{be} ties"), &ties.simd_max_axis(Axis(0)), &want);
+        for t in [&ties_in_rows, &short_row] {
+            bits_eq(
+                &format!("{be} ties along rows"),
+                &t.simd_max_axis(Axis(1)),
+                &t.map_axis(Axis(1), running_max),
+            );
+        }
         for a in &arrays {
             let f_order = a.t().as_standard_layout().reversed_axes().to_owned();
-            let views = [
+            let mut views = vec![
                 ("C axis 0", a.view(), 0),
                 ("reversed rows axis 0", a.slice(s![..;-1, ..]), 0),
-                ("F axis 1", f_order.view(), 1),
             ];
+            // (With one row, ndarray takes axis 1 of the F array as its lane axis.)
+            if a.nrows() > 1 {
+                views.push(("F axis 1", f_order.view(), 1));
+            }
             // Along the contiguous axis: each lane's `simd_sum` (all lanes of one block at
             // most in one kernel call), rows one after another, every other, reversed.
             for (what, v) in [
@@ -937,17 +951,15 @@ fn gapless_layouts_in_any_order_keep_their_strides() {
     });
 }
 
-/// Reductions over strided views, gathered lane by lane: lanes that cross the gather
-/// chunks (4096 values), lanes longer than a chunk, narrow and wide strides, reversed.
-/// They must give the bits of the same values copied into C order.
 /// Every other value (stride 2, gathered by the kernels' `gather_even`) at every length
-/// to 300 and every start within a vector, and lanes of several gather chunks:
-/// element-wise ops, in place, and reductions.
+/// to 300 from starts 0, 1, 7 and 13, and lanes of several gather chunks: element-wise
+/// ops, in place, and reductions.
 #[test]
 fn every_other_value_matches_the_idiom() {
     let mut rng = Rng::new(22);
     let a = Array1::from(rng.vec(2 * 2500 + 40, Rng::wild));
     let b = Array1::from(rng.vec(2 * 2500 + 40, Rng::wild));
+    let finite = Array1::from(rng.vec(2 * 2500 + 40, Rng::finite));
     each_backend(|be| {
         for n in (0..=300).chain([1500, 2500]) {
             for start in [0, 1, 7, 13] {
@@ -965,11 +977,19 @@ fn every_other_value_matches_the_idiom() {
                 bits_eq(&format!("{ctx} mul_assign"), &target, &want);
                 let cx = x.to_owned();
                 assert!(same(x.simd_sum(), cx.simd_sum()), "{ctx} sum");
+                let fx = finite.slice(s![start..end;2]);
+                assert!(
+                    same(fx.simd_sum(), fx.to_owned().simd_sum()),
+                    "{ctx} finite sum"
+                );
             }
         }
     });
 }
 
+/// Reductions over strided views, gathered lane by lane: lanes that cross the gather
+/// chunks (4096 values), lanes longer than a chunk, narrow and wide strides, reversed.
+/// They must give the bits of the same values copied into C order.
 #[test]
 fn strided_reductions_match_their_contiguous_copies() {
     let mut rng = Rng::new(20);

@@ -2,7 +2,6 @@
 //! when the axis has the smallest stride, else the subviews folded into an accumulator
 //! one after another, as `sum_axis` adds them, many rows per kernel call.
 
-use super::reduce::extreme_of;
 use super::shape::is_min_stride_axis;
 use super::TruenoExt;
 use crate::backend::kernels;
@@ -34,18 +33,17 @@ pub(super) fn sum_axis<D: RemoveAxis>(a: &ArrayRef<f32, D>, axis: Axis) -> Array
 pub(super) fn max_axis<D: RemoveAxis>(a: &ArrayRef<f32, D>, axis: Axis) -> Array<f32, D::Smaller> {
     let k = kernels();
     if a.len_of(axis) > 0 && is_min_stride_axis(a.shape(), a.strides(), axis) {
-        if let Some(out) = short_lanes(a, axis, k.max_lanes) {
+        if let Some(mut out) = short_lanes(a, axis, k.max_lanes) {
+            // A zero maximum takes the sign of the lane's first zero, as `simd_max` does
+            // (the kernel leaves which of ±0 it keeps open).
+            for (total, lane) in out.iter_mut().zip(a.lanes(axis)) {
+                if *total == 0.0 {
+                    *total = first_zero(lane);
+                }
+            }
             return out;
         }
-        return per_lane(a, axis, |lane| {
-            let values = super::reduce::contiguous(&lane);
-            let e = extreme_of(&values, k.max, true);
-            if e.nan {
-                f32::NAN
-            } else {
-                e.value
-            }
-        });
+        return per_lane(a, axis, |lane| lane.simd_max().unwrap_or(f32::NAN));
     }
     fold_subviews(a, axis, f32::NEG_INFINITY, k.max_rows, |acc, sub| {
         super::map::map_inplace(acc, false, [sub], |_, [x], out, n| {
@@ -56,9 +54,9 @@ pub(super) fn max_axis<D: RemoveAxis>(a: &ArrayRef<f32, D>, axis: Axis) -> Array
 }
 
 /// For a 2-D array whose lanes along `axis` (its smallest-stride axis) are contiguous
-/// and one block at most, all lanes' totals in one `kernel` call (per-lane calls cost as much as the sums of 16
-/// values: a 16384 x 16 array summed along axis 1 in 53 us that way, 1.0x the idiom);
-/// `None` for other arrays.
+/// and one block at most, all lanes' totals in one `kernel` call (per-lane calls cost
+/// about as much as the sums of 16 values: a 16384 x 16 array summed along axis 1 in
+/// 53 us that way, 50 us in one call, the idiom 54); `None` for other arrays.
 fn short_lanes<D: RemoveAxis>(
     a: &ArrayRef<f32, D>,
     axis: Axis,
@@ -79,6 +77,14 @@ fn short_lanes<D: RemoveAxis>(
         out.set_len(lanes);
     }
     Some(Array::from_shape_vec(a.raw_dim().remove_axis(axis), out).expect("one total per lane"))
+}
+
+/// The first zero of `lane` (which holds one), with its sign.
+fn first_zero(lane: ArrayView<'_, f32, ndarray::Ix1>) -> f32 {
+    *lane
+        .iter()
+        .find(|&&x| x == 0.0)
+        .expect("a lane whose maximum is zero holds a zero")
 }
 
 /// One value per lane along `axis`, in the order of the remaining axes.

@@ -62,8 +62,11 @@ fn shape_mismatch(op: &str, a: &[usize], b: &[usize]) -> ! {
     panic!("trueno: {op} needs operands of the same shape, got {a:?} and {b:?}")
 }
 
-/// Whether `axis` is the one ndarray's `sum_axis` treats as the lane axis: the axis of
-/// smallest absolute stride among those longer than one (the last one on ties).
+/// Whether `axis` is the lane axis of the axis reductions: the axis of smallest absolute
+/// stride among those longer than one (the last one on ties). ndarray's `sum_axis`
+/// counts every axis (and takes the last of two equal strides in 2-D), so for a column
+/// vector (n, 1) summed along axis 0 it adds the rows in order where trueno sums the
+/// column pairwise.
 pub(super) fn is_min_stride_axis(shape: &[usize], strides: &[isize], axis: Axis) -> bool {
     let n = shape.len();
     let mut best = n - 1;

@@ -474,8 +474,8 @@ pub(crate) unsafe fn max_update<S: Simd>(s: S, acc: *mut f32, x: *const f32, n: 
 /// in, stays; on equal values, ±0 included, `m` stays). Written as `max(x, m)` (`x > m ?
 /// x : m`) with NaN `x` selected apart: the plain `select(NaN or m < x, x, m)` let LLVM
 /// store the in-place update as a masked store of `x` over `m`, which on AVX2
-/// (`vmaskmovps`) took the development EPYC 2.8x as long (max along axis 0 of every
-/// other column of a 512 x 1024 array: 179 against 64 us).
+/// (`vmaskmovps`) took the development EPYC 2.2x as long (max along axis 0 of every
+/// other column of a 512 x 1024 array, AVX2 table: 169 against 76 us).
 #[inline(always)]
 pub(crate) fn max_step<S: Simd>(s: S, m: S::V, x: S::V) -> S::V {
     s.select(s.is_nan(x), x, s.max(x, m))

@@ -24,9 +24,9 @@ pub(crate) unsafe fn fold_rows<S: Simd>(
     n: usize,
     f: impl Fn(S::V, S::V) -> S::V,
 ) {
-    // Rows in blocks of about 64 KiB: the columns of one block go pass by pass, each pass
-    // reading a few cache lines of every row of the block, which stay few enough to
-    // stream well; the next block continues from the accumulator.
+    // Rows in blocks of about 64 KiB (at least eight rows): the columns of one block go
+    // pass by pass, each pass reading a few cache lines of every row of the block, which
+    // stay few enough to stream well; the next block continues from the accumulator.
     let block = (BLOCK_VALUES / n.max(1)).max(8);
     let mut r = 0;
     while r < rows {
