@@ -1,9 +1,10 @@
 //! No kernel reads or writes outside its arrays: every op on every backend, on arrays
 //! that end exactly where an inaccessible page begins or begin exactly where one ends, for
 //! every length to 300 and a few long ones, contiguous, reversed and every other value,
-//! in place too, and axis reductions of rows of 1 to 9 values. A stray access past
-//! either end faults and kills the test (tried: plain loads in AVX2's `load_even`, a
-//! four-value load for SSE2's one-value tail). What it cannot see: a read that stays
+//! in place too, C blocks plus transposed ones, and axis reductions of rows of 1 to 9
+//! values. A stray access past either end faults and kills the test (tried: plain loads
+//! in AVX2's `load_even`, a four-value load for SSE2's one-value tail, a block gather
+//! reading one lane too many). What it cannot see: a read that stays
 //! inside the aligned vector holding an array's first or last value never crosses a
 //! page, so it cannot fault; the masks and the primitives test rule those out.
 #![cfg(unix)]
@@ -182,6 +183,19 @@ fn no_access_outside_the_arrays() {
                     y,
                     z,
                 );
+                fill(a);
+                // A C block plus a transposed one (gathered eight lanes at a time once a
+                // lane's step reaches 16), both ending at the fence, fresh and in place.
+                for cols in [3, 16, 17] {
+                    let rows = n / cols;
+                    let start = len - rows * cols;
+                    let y = ArrayView2::from_shape((cols, rows), &b[start..]).unwrap();
+                    let x = ArrayView2::from_shape((rows, cols), &a[start..]).unwrap();
+                    std::hint::black_box(x.simd_add(&y.t()));
+                    let mut t =
+                        ndarray::ArrayViewMut2::from_shape((rows, cols), &mut a[start..]).unwrap();
+                    t.simd_mul_assign(&y.t());
+                }
                 fill(a);
                 // Rows of 1..=9 values (and one row), ending at the fence.
                 for cols in 1..=9 {

@@ -771,6 +771,73 @@ fn broadcast_rows_over_many_rows_match_the_operators() {
     });
 }
 
+/// An operand that walks its lanes with a wide stride but holds the next lanes at the
+/// next addresses (`C + transposed`) is gathered eight lanes at a time: shapes whose lane
+/// counts are not multiples of eight, lanes of several gather chunks, reversed steps,
+/// three operands, a scalar, in place into C and every-other-column targets, 3-D.
+#[test]
+fn transposed_operands_gathered_in_blocks_match_the_idiom() {
+    let mut rng = Rng::new(24);
+    for (r, c) in [
+        (13, 600),
+        (20, 600),
+        (300, 37),
+        (64, 16),
+        (9, 17),
+        (1000, 20),
+    ] {
+        let a = matrix(&mut rng, r, c, true);
+        let bt_base = matrix(&mut rng, c, r, true);
+        let ct_base = matrix(&mut rng, c, r, true);
+        let (bt, ct) = (bt_base.t(), ct_base.t());
+        let wide = matrix(&mut rng, r, 2 * c, true);
+        each_backend(|be| {
+            let ctx = format!("{be} {r}x{c}");
+            bits_eq(&format!("{ctx} a + b.t()"), &a.simd_add(&bt), &(&a + &bt));
+            bits_eq(&format!("{ctx} b.t() / a"), &bt.simd_div(&a), &(&bt / &a));
+            let reversed = bt.slice(s![.., ..;-1]);
+            bits_eq(
+                &format!("{ctx} a * reversed"),
+                &a.simd_mul(&reversed),
+                &(&a * &reversed),
+            );
+            bits_eq(
+                &format!("{ctx} b.t() - scalar"),
+                &bt.simd_sub(&arr0(0.5f32)),
+                &(&bt - 0.5),
+            );
+            let want = Zip::from(&a)
+                .and(&bt)
+                .and(&ct)
+                .map_collect(|&x, &y, &z| x.mul_add(y, z));
+            bits_eq(&format!("{ctx} fma"), &a.simd_fma(&bt, &ct), &want);
+            let want = Zip::from(&bt)
+                .and(&a)
+                .map_collect(|&x, &y| x + 0.25 * (y - x));
+            bits_eq(&format!("{ctx} lerp"), &bt.simd_lerp(&a, 0.25), &want);
+            let mut t = a.clone();
+            t.simd_add_assign(&bt);
+            bits_eq(&format!("{ctx} += b.t()"), &t, &(&a + &bt));
+            let mut t = wide.clone();
+            t.slice_mut(s![.., ..;2]).simd_mul_assign(&bt);
+            let mut want = wide.clone();
+            want.slice_mut(s![.., ..;2])
+                .zip_mut_with(&bt, |x, &y| *x *= y);
+            bits_eq(&format!("{ctx} every other column *= b.t()"), &t, &want);
+        });
+    }
+    let cube = Array3::from_shape_vec((3, 40, 24), rng.vec(2880, Rng::wild)).unwrap();
+    let other = Array3::from_shape_vec((24, 3, 40), rng.vec(2880, Rng::wild)).unwrap();
+    let permuted = other.view().permuted_axes([1, 2, 0]);
+    each_backend(|be| {
+        bits_eq(
+            &format!("{be} cube + permuted"),
+            &cube.simd_add(&permuted),
+            &(&cube + &permuted),
+        );
+    });
+}
+
 #[test]
 fn broadcast_views_as_operands_of_same_shape_ops() {
     let a = Array2::from_shape_fn((4, 6), |(i, j)| i as f32 - j as f32 * 0.5);
