@@ -24,6 +24,7 @@ pub(crate) unsafe fn fold_rows<S: Simd>(
     n: usize,
     f: impl Fn(S::V, S::V) -> S::V,
 ) {
+    let l = S::LANES;
     // Rows in blocks of about 64 KiB (at least eight rows): the columns of one block go
     // pass by pass, each pass reading a few cache lines of every row of the block, which
     // stay few enough to stream well; the next block continues from the accumulator.
@@ -31,71 +32,44 @@ pub(crate) unsafe fn fold_rows<S: Simd>(
     let mut r = 0;
     while r < rows {
         let take = block.min(rows - r);
-        // SAFETY: rows `r..r + take` of the caller's `rows`.
+        let x = x.wrapping_offset(r as isize * stride);
+        let mut j = 0;
+        // SAFETY (all calls): rows `r..r + take` of the caller's, columns
+        // `j..j + W * l <= n` or the partial `j..n`.
         unsafe {
-            fold_block(
-                s,
-                acc,
-                x.wrapping_offset(r as isize * stride),
-                take,
-                stride,
-                n,
-                &f,
-            )
-        };
+            while j + 8 * l <= n {
+                pass::<S, 8>(s, acc.add(j), x.add(j), take, stride, &f);
+                j += 8 * l;
+            }
+            if j + 4 * l <= n {
+                pass::<S, 4>(s, acc.add(j), x.add(j), take, stride, &f);
+                j += 4 * l;
+            }
+            if j + 2 * l <= n {
+                pass::<S, 2>(s, acc.add(j), x.add(j), take, stride, &f);
+                j += 2 * l;
+            }
+            if j + l <= n {
+                pass::<S, 1>(s, acc.add(j), x.add(j), take, stride, &f);
+                j += l;
+            }
+            if j < n {
+                let width = n - j;
+                let mut v = load_partial(s, acc.add(j), width, 0.0);
+                let mut row = x.add(j);
+                for _ in 0..take {
+                    v = f(v, load_partial(s, row, width, 0.0));
+                    row = row.wrapping_offset(stride);
+                }
+                store_partial(s, acc.add(j), width, v);
+            }
+        }
         r += take;
     }
 }
 
 /// Values per block of rows in [`fold_rows`].
 const BLOCK_VALUES: usize = 16 * 1024;
-
-/// [`fold_rows`] over one block of rows.
-///
-/// # Safety
-/// As [`fold_rows`].
-#[inline(always)]
-unsafe fn fold_block<S: Simd>(
-    s: S,
-    acc: *mut f32,
-    x: *const f32,
-    rows: usize,
-    stride: isize,
-    n: usize,
-    f: &impl Fn(S::V, S::V) -> S::V,
-) {
-    let l = S::LANES;
-    let mut j = 0;
-    // SAFETY (all calls): columns `j..j + W * l <= n`, or the partial `j..n`.
-    unsafe {
-        while j + 8 * l <= n {
-            pass::<S, 8>(s, acc.add(j), x.add(j), rows, stride, f);
-            j += 8 * l;
-        }
-        if j + 4 * l <= n {
-            pass::<S, 4>(s, acc.add(j), x.add(j), rows, stride, f);
-            j += 4 * l;
-        }
-        if j + 2 * l <= n {
-            pass::<S, 2>(s, acc.add(j), x.add(j), rows, stride, f);
-            j += 2 * l;
-        }
-        if j + l <= n {
-            pass::<S, 1>(s, acc.add(j), x.add(j), rows, stride, f);
-            j += l;
-        }
-        if j < n {
-            let width = n - j;
-            let mut v = load_partial(s, acc.add(j), width, 0.0);
-            let mut row = x.add(j);
-            for _ in 0..rows {
-                v = f(v, load_partial(s, row, width, 0.0));
-                row = row.wrapping_offset(stride);
-            }
-            store_partial(s, acc.add(j), width, v);
-        }
-    }
-}
 
 /// [`fold_rows`] over `W` full vectors of columns.
 ///
