@@ -278,6 +278,8 @@ pub(crate) unsafe fn for_each_run<const K: usize>(
 const BLOCK_LANES: usize = 8;
 /// Values per lane and block of that gather.
 const BLOCK_CHUNK: usize = 256;
+// A block's chunk goes through `lane_chunk`, which takes at most `CHUNK` values.
+const _: () = assert!(BLOCK_CHUNK <= CHUNK);
 
 /// The scratch buffers of [`for_each_run`]: one gathered chunk per input, and the staged
 /// chunk of a strided output.
@@ -309,7 +311,8 @@ struct Chunk {
 /// in-place op) and scattered back.
 ///
 /// # Safety
-/// As [`for_each_run`], for the lanes starting at `lanes` and `out`; `chunk.len <= CHUNK`.
+/// As [`for_each_run`], for the lanes starting at `lanes` and `out`; `chunk.len <= CHUNK`;
+/// each `pre[k]` readable for `chunk.len` values; the scratch buffers hold `CHUNK` values.
 #[allow(clippy::too_many_arguments)] // one lane's inputs, output, chunk and scratch
 unsafe fn lane_chunk<const K: usize>(
     f: &mut impl FnMut([Run; K], *mut f32, usize),
@@ -323,7 +326,8 @@ unsafe fn lane_chunk<const K: usize>(
 ) {
     let (start, m) = (chunk.start, chunk.len);
     // SAFETY: every access is to values `start..start + m` of the lanes, which the
-    // caller guarantees, or to the first `m <= CHUNK` values of a scratch buffer.
+    // caller guarantees, to the first `m` values of a `pre` run, or to the first
+    // `m <= CHUNK` values of a scratch buffer.
     unsafe {
         let runs = core::array::from_fn(|k| match (pre[k], steps[k]) {
             (Some(values), _) => Run::Mem(values),

@@ -37,8 +37,8 @@
 //! A new array comes out in C order, or in F order when every operand is F-ordered, or,
 //! when every operand fills its memory without gaps in one same other order (axes
 //! reversed or permuted), in that order, as `mapv` returns it. An axis reduction that
-//! adds subviews (along any axis but the one of smallest stride) follows the same rule
-//! for them.
+//! adds subviews (along any axis but the one of smallest stride) returns F order when
+//! they are F-ordered, else C order.
 //!
 //! The transcendental ones (exp, sigmoid, tanh, swish, gelu, gelu_tanh) are checked over
 //! all 2^32 inputs on every backend (`examples/accuracy.rs`, `docs/accuracy.md`); they

@@ -1,12 +1,14 @@
 //! No kernel reads or writes outside its arrays: every op on every backend, on arrays
 //! that end exactly where an inaccessible page begins or begin exactly where one ends, for
-//! every length to 300 and a few long ones, contiguous, reversed and every other value,
-//! in place too, C blocks plus transposed ones, and axis reductions of rows of 1 to 9
-//! values. A stray access past either end faults and kills the test (tried: plain loads
-//! in AVX2's `load_even`, a four-value load for SSE2's one-value tail, a block gather
-//! reading one lane too many). What it cannot see: a read that stays
-//! inside the aligned vector holding an array's first or last value never crosses a
-//! page, so it cannot fault; the masks and the primitives test rule those out.
+//! every length to 300 and a few long ones: contiguous and reversed at both fences, every
+//! other value (forwards, backwards, mixed) at both, in place at both; C blocks plus
+//! transposed ones and axis reductions of rows of 1 to 9 values at the end. A stray
+//! access past a fenced end faults and kills the test (tried: plain loads in AVX2's
+//! `load_even`, a four-value load for SSE2's one-value tail, a block gather reading one
+//! lane too many). What it cannot see: an access past the end that has no fence in a
+//! case (fresh outputs and accumulators live on the heap), and a read that stays inside
+//! the aligned vector holding an array's first or last value, which never crosses a page;
+//! the masks and the primitives test rule those out.
 #![cfg(unix)]
 
 use ndarray::{arr0, s, ArrayView1, ArrayView2, ArrayViewMut1, Axis};
@@ -155,7 +157,7 @@ fn no_access_outside_the_arrays() {
                 let len = a.len();
                 // Contiguous, at the end and at the start; reversed; every other value
                 // ending at the last one (2n - 1 values spanned).
-                let spans = [(len - n, len, 1), (0, n, 1), (len - n, len, -1)];
+                let spans = [(len - n, len, 1), (0, n, 1), (len - n, len, -1), (0, n, -1)];
                 for &(from, to, step) in &spans {
                     every_op(
                         part(a, from, to, step),
@@ -171,7 +173,19 @@ fn no_access_outside_the_arrays() {
                     );
                     fill(a);
                 }
-                let from = len - (2 * n).saturating_sub(1);
+                // Every other value from the first (2n - 1 values spanned), and backwards.
+                let span = (2 * n).saturating_sub(1);
+                every_op(
+                    part(a, 0, span, 2),
+                    part(b, 0, span, 2),
+                    part(c, 0, span, -2),
+                );
+                let from = len - span;
+                every_op(
+                    part(a, from, len, -2),
+                    part(b, from, len, 2),
+                    part(c, from, len, -2),
+                );
                 every_op(
                     part(a, from, len, 2),
                     part(b, from, len, 2),

@@ -772,15 +772,18 @@ fn broadcast_rows_over_many_rows_match_the_operators() {
 }
 
 /// An operand that walks its lanes with a wide stride but holds the next lanes at the
-/// next addresses (`C + transposed`) is gathered eight lanes at a time: shapes whose lane
-/// counts are not multiples of eight, lanes of several gather chunks, reversed steps,
-/// three operands, a scalar, in place into C and every-other-column targets, 3-D.
+/// next addresses (`C + transposed`) is gathered eight lanes at a time. The transposed
+/// operand's lane step is the row count: 16 rows or more take that path (13 and 9 go lane
+/// by lane, as controls), with lane counts that are and are not multiples of eight,
+/// lanes of several gather chunks, reversed steps, three operands, a scalar, a broadcast
+/// column gathered as values, in place into C and every-other-column targets, and 3-D.
 #[test]
 fn transposed_operands_gathered_in_blocks_match_the_idiom() {
     let mut rng = Rng::new(24);
     for (r, c) in [
         (13, 600),
         (20, 600),
+        (16, 300),
         (300, 37),
         (64, 16),
         (9, 17),
@@ -791,6 +794,7 @@ fn transposed_operands_gathered_in_blocks_match_the_idiom() {
         let ct_base = matrix(&mut rng, c, r, true);
         let (bt, ct) = (bt_base.t(), ct_base.t());
         let wide = matrix(&mut rng, r, 2 * c, true);
+        let col = Array2::from_shape_vec((r, 1), rng.vec(r, Rng::wild)).unwrap();
         each_backend(|be| {
             let ctx = format!("{be} {r}x{c}");
             bits_eq(&format!("{ctx} a + b.t()"), &a.simd_add(&bt), &(&a + &bt));
@@ -811,6 +815,16 @@ fn transposed_operands_gathered_in_blocks_match_the_idiom() {
                 .and(&ct)
                 .map_collect(|&x, &y, &z| x.mul_add(y, z));
             bits_eq(&format!("{ctx} fma"), &a.simd_fma(&bt, &ct), &want);
+            let column = col.broadcast((r, c)).unwrap();
+            let want = Zip::from(&bt)
+                .and(&column)
+                .and(&a)
+                .map_collect(|&x, &y, &z| x.mul_add(y, z));
+            bits_eq(
+                &format!("{ctx} fma with a broadcast column"),
+                &bt.simd_fma(&column, &a),
+                &want,
+            );
             let want = Zip::from(&bt)
                 .and(&a)
                 .map_collect(|&x, &y| x + 0.25 * (y - x));
