@@ -4,7 +4,7 @@
 mod common;
 
 use common::{assert_same_slices, same};
-use ndarray::{Array1, ArrayView1};
+use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
 use proptest::prelude::*;
 use trueno::{available_backends, with_backend, Backend, TruenoExt};
 
@@ -27,8 +27,89 @@ fn vectors() -> impl Strategy<Value = (Vec<f32>, Vec<f32>, Vec<f32>, usize)> {
     })
 }
 
+/// Kinds of 2-D operand of logical shape (r, c) built from `data`: C, transposed, every
+/// other column, both axes reversed, a broadcast row, a broadcast column, every other row
+/// with its columns reversed.
+const KINDS: usize = 7;
+
+/// The array that operand `kind` of shape (r, c) views (values from `data`, repeated).
+fn base(kind: usize, r: usize, c: usize, data: &[f32]) -> Array2<f32> {
+    let shape = match kind {
+        1 => (c, r),
+        2 => (r, 2 * c),
+        4 => (1, c),
+        5 => (r, 1),
+        6 => (2 * r, c),
+        _ => (r, c),
+    };
+    Array2::from_shape_fn(shape, |(i, j)| data[(i * shape.1 + j) % data.len()])
+}
+
+/// Operand `kind` of shape (r, c), viewing `base(kind, ...)`.
+fn operand(kind: usize, r: usize, c: usize, base: &Array2<f32>) -> ArrayView2<'_, f32> {
+    match kind {
+        1 => base.t(),
+        2 => base.slice(s![.., ..;2]),
+        3 => base.slice(s![..;-1, ..;-1]),
+        4 | 5 => base.broadcast((r, c)).unwrap(),
+        6 => base.slice(s![..;2, ..;-1]),
+        _ => base.view(),
+    }
+}
+
+/// A mutable operand of kind `kind` (not a broadcast one) of shape (r, c).
+fn target(kind: usize, base: &mut Array2<f32>) -> ArrayViewMut2<'_, f32> {
+    match kind {
+        1 => base.view_mut().reversed_axes(),
+        2 => base.slice_mut(s![.., ..;2]),
+        3 => base.slice_mut(s![..;-1, ..;-1]),
+        6 => base.slice_mut(s![..;2, ..;-1]),
+        _ => base.view_mut(),
+    }
+}
+
+fn values_of(a: ndarray::ArrayView2<'_, f32>) -> Vec<f32> {
+    a.iter().copied().collect()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Element-wise ops, in place too, and axis reductions on every pair of layouts
+    /// (gathered lanes, coalesced rows, tiled broadcasts, blocked transposed gathers,
+    /// stride-2 kernels, memory order), bit for bit against ndarray on every backend.
+    #[test]
+    fn layouts_match_the_idiom(
+        (r, c) in (1usize..40, 1usize..40),
+        (ka, kb, kt) in (0..KINDS, 0..KINDS, prop::sample::select(vec![0usize, 1, 2, 3, 6])),
+        data in prop::collection::vec(any_f32(), 1..64),
+    ) {
+        let (base_a, base_b) = (base(ka, r, c, &data), base(kb, r, c, &data[data.len() / 2..]));
+        let (a, b) = (operand(ka, r, c, &base_a), operand(kb, r, c, &base_b));
+        let running_max = |lane: ArrayView1<'_, f32>| {
+            lane.iter().fold(f32::NEG_INFINITY, |m, &x| if x.is_nan() || m < x { x } else { m })
+        };
+        for backend in available_backends() {
+            with_backend(backend, || {
+                let what = format!("{backend} {r}x{c} kinds {ka} {kb} {kt}");
+                assert_same_slices(&format!("{what} add"), &values_of(a.simd_add(&b).view()), &values_of((&a + &b).view()));
+                assert_same_slices(&format!("{what} mul"), &values_of(a.simd_mul(&b).view()), &values_of((&a * &b).view()));
+                let want: Vec<f32> = a.iter().zip(&b).map(|(&x, &y)| x.mul_add(y, x)).collect();
+                assert_same_slices(&format!("{what} fma"), &values_of(a.simd_fma(&b, &a).view()), &want);
+                let mut mine = base(kt, r, c, &data);
+                let mut theirs = mine.clone();
+                target(kt, &mut mine).simd_sub_assign(&b);
+                let mut t = target(kt, &mut theirs);
+                t -= &b;
+                assert_same_slices(&format!("{what} -="), &values_of(mine.view()), &values_of(theirs.view()));
+                for axis in [Axis(0), Axis(1)] {
+                    let got = a.simd_max_axis(axis);
+                    let want = a.map_axis(axis, running_max);
+                    assert_same_slices(&format!("{what} max {axis:?}"), got.as_slice_memory_order().unwrap(), &want.to_vec());
+                }
+            }).unwrap();
+        }
+    }
 
     #[test]
     fn elementwise_ops_are_bit_exact_everywhere((a, b, c, off) in vectors()) {
