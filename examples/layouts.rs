@@ -1,8 +1,8 @@
 //! trueno next to the ndarray idiom on arrays that are not plain C-order blocks:
 //! transposed, reversed, strided, broadcast and single-column views of a 512 x 512
-//! array, the same values as 4096 rows of 64 plus a broadcast row, and sums and maxima
-//! along either axis of 512 x 512 and 16384 x 16 arrays (median ns per call, the faster
-//! of three rounds).
+//! array (a `dot` of C and transposed ones too), the same values as 4096 rows of 64 plus
+//! a broadcast row, and sums and maxima along either axis of 512 x 512 and 16384 x 16
+//! arrays (median ns per call, the faster of three rounds).
 //! Run: `cargo run --release --example layouts`
 use ndarray::{s, Array2, Axis, Zip};
 use ndarray_stats::QuantileExt;
@@ -181,6 +181,19 @@ fn main() {
             }),
             Box::new(|| {
                 black_box(a.column(3).simd_dot(&b.column(5)));
+            }),
+        ),
+        (
+            "dot, C and transposed",
+            Box::new(|| {
+                black_box(
+                    Zip::from(&a)
+                        .and(&b.t())
+                        .fold(0.0f32, |s, &x, &y| s + x * y),
+                );
+            }),
+            Box::new(|| {
+                black_box(a.simd_dot(&b.t()));
             }),
         ),
         (

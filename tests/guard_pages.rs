@@ -206,6 +206,11 @@ fn no_access_outside_the_arrays() {
                     let y = ArrayView2::from_shape((cols, rows), &b[start..]).unwrap();
                     let x = ArrayView2::from_shape((rows, cols), &a[start..]).unwrap();
                     std::hint::black_box(x.simd_add(&y.t()));
+                    let _ = std::hint::black_box((
+                        x.simd_dot(&y.t()),
+                        y.t().simd_norm_l2(),
+                        y.t().simd_argmax(),
+                    ));
                     let mut t =
                         ndarray::ArrayViewMut2::from_shape((rows, cols), &mut a[start..]).unwrap();
                     t.simd_mul_assign(&y.t());

@@ -852,6 +852,50 @@ fn transposed_operands_gathered_in_blocks_match_the_idiom() {
     });
 }
 
+/// Reductions over transposed operands (rows' values 16 or more apart, rows next to each
+/// other), copied eight rows per pass in logical order: the bits of the same values in C
+/// order, for row counts that are and are not multiples of eight, reversed columns, two
+/// transposed operands with different strides, and one with gaps between its columns.
+#[test]
+fn transposed_reductions_match_their_contiguous_copies() {
+    let mut rng = Rng::new(25);
+    for (r, c) in [(16, 40), (21, 33), (300, 17), (9, 600), (1000, 3)] {
+        let a = matrix(&mut rng, r, c, false);
+        let bt_base = matrix(&mut rng, c, r, false);
+        let wider = matrix(&mut rng, 2 * c, r + 5, false);
+        let bt = bt_base.t();
+        let other = wider.slice(s![..c, ..r]).reversed_axes();
+        let gaps = wider.slice(s![..;2, ..r]).reversed_axes();
+        each_backend(|be| {
+            let ctx = format!("{be} {r}x{c}");
+            let dot = |x: ArrayView2<'_, f32>, y: ArrayView2<'_, f32>| {
+                (
+                    x.simd_dot(&y).to_bits(),
+                    x.to_owned().simd_dot(&y.to_owned()).to_bits(),
+                )
+            };
+            let (got, want) = dot(a.view(), bt);
+            assert_eq!(got, want, "{ctx} a . b.t()");
+            let (got, want) = dot(bt.slice(s![.., ..;-1]), a.view());
+            assert_eq!(got, want, "{ctx} reversed b.t() . a");
+            let (got, want) = dot(bt, other);
+            assert_eq!(got, want, "{ctx} two transposed");
+            let g = gaps.to_owned();
+            assert_eq!(
+                gaps.simd_sum().to_bits(),
+                g.simd_sum().to_bits(),
+                "{ctx} sum"
+            );
+            assert_eq!(
+                gaps.simd_norm_l2().to_bits(),
+                g.simd_norm_l2().to_bits(),
+                "{ctx} l2"
+            );
+            assert_eq!(gaps.simd_argmax(), g.simd_argmax(), "{ctx} argmax");
+        });
+    }
+}
+
 #[test]
 fn broadcast_views_as_operands_of_same_shape_ops() {
     let a = Array2::from_shape_fn((4, 6), |(i, j)| i as f32 - j as f32 * 0.5);
