@@ -108,7 +108,9 @@ pub(crate) unsafe fn for_each_run<const K: usize>(
     // [`BLOCK_LANES`] lanes at once, each cache line read once for all of them instead
     // of once per lane: `a + b.t()` of 512 x 512 took 511 us lane by lane, 3.3x as long.
     let wide = |k: usize, d: usize| {
-        in_steps[k] != isize::MIN && in_steps[k].unsigned_abs() >= 16 && inputs[k].strides[d] == 1
+        in_steps[k] != isize::MIN
+            && in_steps[k].unsigned_abs() >= WIDE_STRIDE
+            && inputs[k].strides[d] == 1
     };
     let blocked = match rows {
         Some(_) => None,
@@ -188,13 +190,10 @@ pub(crate) unsafe fn for_each_run<const K: usize>(
                     while start < len {
                         let m = BLOCK_CHUNK.min(len - start);
                         for k in (0..K).filter(|&k| wide(k, d)) {
+                            let step = in_steps[k];
                             let lane = inputs[k].ptr.offset(in_off[k] + first as isize);
-                            for j in 0..m {
-                                let p = lane.offset((start + j) as isize * in_steps[k]);
-                                for b in 0..g {
-                                    *tiles[k].add(b * BLOCK_CHUNK + j) = *p.add(b);
-                                }
-                            }
+                            let from = lane.offset(start as isize * step);
+                            gather_adjacent_lanes(tiles[k], BLOCK_CHUNK, from, step, g, m);
                         }
                         for b in 0..g {
                             let at = (first + b) as isize;
@@ -268,6 +267,47 @@ pub(crate) unsafe fn for_each_run<const K: usize>(
             out_off -= out_strides[d] * shape[d] as isize;
             for k in 0..K {
                 in_off[k] -= inputs[k].strides[d] * shape[d] as isize;
+            }
+        }
+    }
+}
+
+/// The stride from which a lane's values no longer share cache lines: a wider lane is
+/// gathered by a loop that is not unrolled (see [`gather_strided`]), or, when the next
+/// lanes sit at the next addresses, [`BLOCK_LANES`] lanes at a time.
+const WIDE_STRIDE: usize = 16;
+
+/// Copies `lanes` lanes of `n` values each, lane `b` starting at `src + b` and its values
+/// `step` apart (a transposed operand's rows), to `dst + b * dst_stride`: each cache line
+/// of the source read once for all of them, not once per lane.
+///
+/// # Safety
+/// `src.offset(j * step + b)` readable for `j < n`, `b < lanes`; `dst + b * dst_stride`
+/// writable for `n` values for `b < lanes`.
+#[inline(always)]
+unsafe fn gather_adjacent_lanes(
+    dst: *mut f32,
+    dst_stride: usize,
+    src: *const f32,
+    step: isize,
+    lanes: usize,
+    n: usize,
+) {
+    // SAFETY: value `j` of lanes `0..lanes`, as the caller guarantees.
+    let copy = |j: usize, b: usize| unsafe {
+        *dst.add(b * dst_stride + j) = *src.offset(j as isize * step).add(b);
+    };
+    if lanes == BLOCK_LANES {
+        // A whole block: the inner loop of a known length, unrolled.
+        for j in 0..n {
+            for b in 0..BLOCK_LANES {
+                copy(j, b);
+            }
+        }
+    } else {
+        for j in 0..n {
+            for b in 0..lanes {
+                copy(j, b);
             }
         }
     }
@@ -428,7 +468,7 @@ unsafe fn gather_strided(dst: *mut f32, src: *const f32, stride: isize, n: usize
         match stride {
             1 => core::ptr::copy_nonoverlapping(src, dst, n),
             2 => (kernels().gather_even)(src, dst, n),
-            _ if stride.unsigned_abs() < 16 => {
+            _ if stride.unsigned_abs() < WIDE_STRIDE => {
                 for i in 0..n {
                     *dst.add(i) = *src.offset(i as isize * stride);
                 }
@@ -459,7 +499,7 @@ unsafe fn gather(dst: *mut f32, dst_len: usize, lane: &ArrayView1<'_, f32>, from
 /// [`logical_copy`] copies eight rows per pass.
 pub(crate) fn is_transposed_like<D: Dimension>(view: &ArrayView<'_, f32, D>) -> bool {
     let (shape, strides) = (view.shape(), view.strides());
-    view.ndim() == 2 && shape[1] > 1 && strides[0] == 1 && strides[1].unsigned_abs() >= 16
+    view.ndim() == 2 && shape[1] > 1 && strides[0] == 1 && strides[1].unsigned_abs() >= WIDE_STRIDE
 }
 
 /// The elements of `view` in logical (row-major) order, copied lane by lane (ndarray's
@@ -492,16 +532,11 @@ fn transposed_copy<D: Dimension>(view: &ArrayView<'_, f32, D>) -> Vec<f32> {
     let mut r = 0;
     while r < rows {
         let g = BLOCK_LANES.min(rows - r);
-        for c in 0..cols {
-            // SAFETY: value (r + b, c) of the view is at `first + (r + b) + c * step`
-            // (row stride 1), for `b < g <= rows - r` and `c < cols`; `out` has room for
-            // `rows * cols` values and `(r + b) * cols + c` is below that.
-            unsafe {
-                let column = first.offset(r as isize + c as isize * step);
-                for b in 0..g {
-                    *to.add((r + b) * cols + c) = *column.add(b);
-                }
-            }
+        // SAFETY: rows `r..r + g` of the view start at `first + r` one value apart (row
+        // stride 1), their values `step` apart; `out` has room for `rows * cols` values,
+        // rows `r..r + g` of them `cols` apart from `to + r * cols`.
+        unsafe {
+            gather_adjacent_lanes(to.add(r * cols), cols, first.add(r), step, g, cols);
         }
         r += g;
     }

@@ -39,10 +39,14 @@ fn reduce_large<D: Dimension, const K: usize>(
     slices: Option<[&[f32]; K]>,
     feed: &(impl Fn([&[f32]; K], &mut Partials) + Sync),
 ) -> f32 {
-    match slices {
-        Some(s) => parallel::pairwise_total(s[0].len(), &|start, n, acc| {
+    // The total of equal-length slices in logical order.
+    let total = |s: [&[f32]; K]| {
+        parallel::pairwise_total(s[0].len(), &|start, n, acc| {
             feed(core::array::from_fn(|k| &s[k][start..start + n]), acc)
-        }),
+        })
+    };
+    match slices {
+        Some(s) => total(s),
         None if views[0].len() <= MAX_TRANSPOSED_COPY
             && views.iter().any(is_transposed_like)
             && views
@@ -57,10 +61,7 @@ fn reduce_large<D: Dimension, const K: usize>(
                 Some(values) => std::borrow::Cow::Borrowed(values),
                 None => std::borrow::Cow::Owned(logical_copy(v)),
             });
-            let s: [&[f32]; K] = copies.each_ref().map(|c| &c[..]);
-            parallel::pairwise_total(s[0].len(), &|start, n, acc| {
-                feed(core::array::from_fn(|k| &s[k][start..start + n]), acc)
-            })
+            total(copies.each_ref().map(|c| &c[..]))
         }
         None => {
             let mut acc = Partials::default();
