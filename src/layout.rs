@@ -50,9 +50,16 @@ impl<'a> Strided<'a> {
 /// With `out_is_input`, `out` already holds values that `f` reads (an in-place op): a
 /// strided output lane is then gathered into the staging buffer before `f` runs.
 ///
+/// `every_other`, where given, is `f` over every other value (see
+/// [`crate::kernels::every_other`]): an output lane of stride 2 whose memory inputs all
+/// have stride 2 (the others splats) goes to it whole, as `2 len - 1` values from each
+/// lane's start, instead of through buffers.
+///
 /// # Safety
 /// `out` with `out_strides` and every input with its strides must address valid
-/// elements for every index of `shape`; no input may overlap `out`.
+/// elements for every index of `shape`; no input may overlap `out`. `every_other` must
+/// touch only the values at even distances from the start of each run it is given.
+#[allow(clippy::too_many_arguments)] // the shape, the output and its kind, the inputs, two ops
 pub(crate) unsafe fn for_each_run<const K: usize>(
     shape: &[usize],
     out: *mut f32,
@@ -61,6 +68,7 @@ pub(crate) unsafe fn for_each_run<const K: usize>(
     splat_ok: bool,
     inputs: [Strided<'_>; K],
     mut f: impl FnMut([Run; K], *mut f32, usize),
+    mut every_other: Option<&mut dyn FnMut([Run; K], *mut f32, usize)>,
 ) {
     if shape.contains(&0) {
         return;
@@ -119,7 +127,25 @@ pub(crate) unsafe fn for_each_run<const K: usize>(
             .filter(|&d| d != axis && shape[d] > 1)
             .find(|&d| (0..K).any(|k| wide(k, d))),
     };
-    let skip = |d: usize| d == axis || Some(d) == rows || Some(d) == blocked;
+    // An output lane of stride 2 whose memory inputs have stride 2 too, the other inputs
+    // splats, goes to `every_other` whole.
+    let interleaved = every_other.is_some()
+        && out_step == 2
+        && in_steps.iter().all(|&step| step == 0 || step == 2);
+    // And lanes `2 len` apart in the output and its memory inputs (every other value of a
+    // contiguous block), splats the same for all, go together: one run for the block.
+    let interleaved_rows = (0..ndim)
+        .rev()
+        .filter(|&d| interleaved && d != axis && shape[d] > 1)
+        .min_by_key(|&d| out_strides[d].unsigned_abs())
+        .filter(|&d| {
+            let next = 2 * len as isize;
+            out_strides[d] == next
+                && (0..K).all(|k| inputs[k].strides[d] == if in_steps[k] == 0 { 0 } else { next })
+        });
+    let skip = |d: usize| {
+        d == axis || Some(d) == rows || Some(d) == blocked || Some(d) == interleaved_rows
+    };
 
     let mut stack_index = [0usize; 16];
     let mut heap_index = Vec::new();
@@ -144,7 +170,21 @@ pub(crate) unsafe fn for_each_run<const K: usize>(
         is_input: out_is_input,
     };
     loop {
-        if let Some(d) = rows {
+        if let (Some(d), Some(g)) = (interleaved_rows, every_other.as_mut()) {
+            // SAFETY: as for one lane below, over the `shape[d]` lanes along `d`, which
+            // follow each other `2 len` values apart in `out` and in every memory input.
+            unsafe {
+                let runs = core::array::from_fn(|k| {
+                    let lane = inputs[k].ptr.offset(in_off[k]);
+                    if in_steps[k] == 0 {
+                        Run::Splat(*lane)
+                    } else {
+                        Run::Mem(lane)
+                    }
+                });
+                g(runs, out.offset(out_off), 2 * len * shape[d] - 1);
+            }
+        } else if let Some(d) = rows {
             // SAFETY: as for one lane below, over the `shape[d]` lanes along `d`, which
             // follow each other in `out` and in every input that does not repeat its lane;
             // a tile holds `group * len <= CHUNK` values (`len <= CHUNK / 2`).
@@ -222,15 +262,21 @@ pub(crate) unsafe fn for_each_run<const K: usize>(
                 let out_lane = out.offset(out_off);
                 let lanes: [*const f32; K] =
                     core::array::from_fn(|k| inputs[k].ptr.offset(in_off[k]));
-                if out_step == 1 && in_steps.iter().all(|&s| s == 0 || s == 1) {
-                    let runs = core::array::from_fn(|k| {
+                let runs = || {
+                    core::array::from_fn(|k| {
                         if in_steps[k] == 0 {
                             Run::Splat(*lanes[k])
                         } else {
                             Run::Mem(lanes[k])
                         }
-                    });
-                    f(runs, out_lane, len);
+                    })
+                };
+                if out_step == 1 && in_steps.iter().all(|&s| s == 0 || s == 1) {
+                    f(runs(), out_lane, len);
+                } else if let Some(g) = every_other.as_mut().filter(|_| interleaved) {
+                    // The lane's `len` values and the `len - 1` between them, which `g`
+                    // leaves alone (the caller's contract), as are every input's.
+                    g(runs(), out_lane, 2 * len - 1);
                 } else {
                     let mut start = 0;
                     while start < len {

@@ -5,7 +5,8 @@ mod common;
 
 use common::{assert_same_slices, same, sum_bound, Rng};
 use ndarray::{
-    arr0, s, Array, Array1, Array2, Array3, ArrayView1, ArrayView2, Axis, IxDyn, ShapeBuilder, Zip,
+    arr0, s, Array, Array1, Array2, Array3, ArrayView, ArrayView1, ArrayView2, ArrayViewMut, Axis,
+    Dimension, IxDyn, ShapeBuilder, Zip,
 };
 use ndarray_stats::QuantileExt;
 use trueno::{available_backends, with_backend, MinMaxError, TruenoExt};
@@ -1107,6 +1108,167 @@ fn every_other_value_matches_the_idiom() {
                     same(fx.simd_sum(), fx.to_owned().simd_sum()),
                     "{ctx} finite sum"
                 );
+            }
+        }
+    });
+}
+
+/// An in-place op on a target view with operand views `y`, `z`: trueno's method, then the
+/// ndarray idiom it replaces.
+type InPlace<D> = fn(ArrayViewMut<'_, f32, D>, ArrayView<'_, f32, D>, ArrayView<'_, f32, D>);
+
+/// Every element-wise in-place op that has kernels over every other value, with scalar
+/// operands as 0-d arrays broadcast, next to its idiom.
+fn in_place_ops<D: Dimension>() -> Vec<(&'static str, InPlace<D>, InPlace<D>)> {
+    vec![
+        (
+            "+=",
+            |mut t, y, _| t.simd_add_assign(&y),
+            |mut t, y, _| t.zip_mut_with(&y, |a, &b| *a += b),
+        ),
+        (
+            "-=",
+            |mut t, y, _| t.simd_sub_assign(&y),
+            |mut t, y, _| t.zip_mut_with(&y, |a, &b| *a -= b),
+        ),
+        (
+            "*=",
+            |mut t, y, _| t.simd_mul_assign(&y),
+            |mut t, y, _| t.zip_mut_with(&y, |a, &b| *a *= b),
+        ),
+        (
+            "/=",
+            |mut t, y, _| t.simd_div_assign(&y),
+            |mut t, y, _| t.zip_mut_with(&y, |a, &b| *a /= b),
+        ),
+        (
+            "+= scalar",
+            |mut t, _, _| t.simd_add_assign(&arr0(1.5f32)),
+            |mut t, _, _| t.mapv_inplace(|a| a + 1.5),
+        ),
+        (
+            "/= scalar",
+            |mut t, _, _| t.simd_div_assign(&arr0(3.0f32)),
+            |mut t, _, _| t.mapv_inplace(|a| a / 3.0),
+        ),
+        (
+            "scale",
+            |mut t, _, _| t.simd_scale_inplace(0.7),
+            |mut t, _, _| t.mapv_inplace(|a| a * 0.7),
+        ),
+        (
+            "abs",
+            |mut t, _, _| t.simd_abs_inplace(),
+            |mut t, _, _| t.mapv_inplace(f32::abs),
+        ),
+        (
+            "relu",
+            |mut t, _, _| t.simd_relu_inplace(),
+            |mut t, _, _| t.mapv_inplace(|a| if a <= 0.0 { 0.0 } else { a }),
+        ),
+        (
+            "clamp",
+            |mut t, _, _| t.simd_clamp_inplace(-2.0, 2.0),
+            |mut t, _, _| t.mapv_inplace(|a| a.clamp(-2.0, 2.0)),
+        ),
+        (
+            "lerp",
+            |mut t, y, _| t.simd_lerp_inplace(&y, 0.3),
+            |mut t, y, _| t.zip_mut_with(&y, |a, &b| *a += 0.3 * (b - *a)),
+        ),
+        (
+            "fma",
+            |mut t, y, z| t.simd_fma_inplace(&y, &z),
+            |mut t, y, z| {
+                Zip::from(&mut t)
+                    .and(&y)
+                    .and(&z)
+                    .for_each(|a, &b, &c| *a = a.mul_add(b, c))
+            },
+        ),
+    ]
+}
+
+/// In-place ops on every other value (the AVX-512 table's kernels over interleaved
+/// memory, which must leave the values between alone), at every length to 300 and a few
+/// longer, from even and odd starts, with operands every other value from the same
+/// parity (the kernels' case) and the other, and contiguous: the whole parent array must
+/// hold the idiom's bits.
+#[test]
+fn in_place_ops_on_every_other_value_match_the_idiom() {
+    let mut rng = Rng::new(23);
+    let len = 2 * 1500 + 8;
+    let (t0, y0, z0) = (
+        Array1::from(rng.vec(len, Rng::wild)),
+        Array1::from(rng.vec(len, Rng::wild)),
+        Array1::from(rng.vec(len, Rng::wild)),
+    );
+    each_backend(|be| {
+        for n in (0..=300).chain([777, 1500]) {
+            for start in [0, 1] {
+                let span = s![start..start + 2 * n;2];
+                for from in [start, start + 1, usize::MAX] {
+                    let (y, z) = if from == usize::MAX {
+                        (y0.slice(s![..n]), z0.slice(s![5..5 + n]))
+                    } else {
+                        (
+                            y0.slice(s![from..from + 2 * n;2]),
+                            z0.slice(s![from..from + 2 * n;2]),
+                        )
+                    };
+                    for (op, simd, idiom) in in_place_ops::<ndarray::Ix1>() {
+                        let (mut got, mut want) = (t0.clone(), t0.clone());
+                        simd(got.slice_mut(span), y, z);
+                        idiom(want.slice_mut(span), y, z);
+                        let ctx = format!("{be} {op} n={n} from {start}, operands from {from}");
+                        bits_eq(&ctx, &got, &want);
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// The same on every other column of 2-D arrays: of an even width (each row's values
+/// `2 len` apart, taken as one run of the whole block) and an odd one (row by row), with
+/// operands every other column, a broadcast row of every other value, and a broadcast
+/// column.
+#[test]
+fn in_place_ops_on_every_other_column_match_the_idiom() {
+    let mut rng = Rng::new(24);
+    each_backend(|be| {
+        for (rows, cols) in [(1, 8), (7, 40), (33, 64), (9, 301), (64, 2)] {
+            let t0 = matrix(&mut rng, rows, cols, true);
+            let (y0, z0) = (
+                matrix(&mut rng, rows, cols, true),
+                matrix(&mut rng, rows, cols, true),
+            );
+            let row = Array1::from(rng.vec(cols, Rng::wild));
+            let column = Array2::from_shape_vec((rows, 1), rng.vec(rows, Rng::wild)).unwrap();
+            for first in [0, 1] {
+                let part = s![.., first..;2];
+                let shape = t0.slice(part).raw_dim();
+                let every_other_of_row = row.slice(s![first..;2]);
+                let broadcast_row = every_other_of_row.broadcast(shape).unwrap();
+                let broadcast_column = column.broadcast(shape).unwrap();
+                let operands = [
+                    ("every other column", y0.slice(part), z0.slice(part)),
+                    ("broadcast row", broadcast_row.view(), broadcast_row.view()),
+                    (
+                        "broadcast column",
+                        broadcast_column.view(),
+                        broadcast_column.view(),
+                    ),
+                ];
+                for (what, y, z) in operands {
+                    for (op, simd, idiom) in in_place_ops::<ndarray::Ix2>() {
+                        let (mut got, mut want) = (t0.clone(), t0.clone());
+                        simd(got.slice_mut(part), y, z);
+                        idiom(want.slice_mut(part), y, z);
+                        let ctx = format!("{be} {op} {rows}x{cols} from column {first}, {what}");
+                        bits_eq(&ctx, &got, &want);
+                    }
+                }
             }
         }
     });

@@ -7,6 +7,7 @@ use super::TruenoExt;
 use crate::backend::kernels;
 use crate::kernels::reduce::BLOCK;
 use crate::kernels::{LanesFn, RowsFn};
+use crate::layout::Run;
 use ndarray::{Array, ArrayRef, ArrayView, Axis, RemoveAxis, ShapeBuilder};
 
 /// `a.simd_sum_axis(axis)`.
@@ -46,10 +47,11 @@ pub(super) fn max_axis<D: RemoveAxis>(a: &ArrayRef<f32, D>, axis: Axis) -> Array
         return per_lane(a, axis, |lane| lane.simd_max().unwrap_or(f32::NAN));
     }
     fold_subviews(a, axis, f32::NEG_INFINITY, k.max_rows, |acc, sub| {
-        super::map::map_inplace(acc, false, [sub], |_, [x], out, n| {
+        let update = |_, [x]: [Run; 1], out, n| {
             // SAFETY: runs are valid for `n` values; `out` is the accumulator run.
             unsafe { (k.max_update)(out, super::map::mem(x), n) }
-        })
+        };
+        super::map::map_inplace(acc, false, [sub], update, None)
     })
 }
 

@@ -3,6 +3,7 @@
 
 use super::shape::{broadcast_to, co_broadcast};
 use crate::backend::kernels;
+use crate::kernels::every_other::EveryOtherKernels;
 use crate::kernels::{Kernels, UnaryFn};
 use crate::layout::{for_each_run, shared_memory_order, Run, Strided};
 use crate::parallel;
@@ -42,7 +43,11 @@ pub(super) fn map_new<D: Dimension, const K: usize>(
         let operands: [Strided<'_>; K] = core::array::from_fn(|k| Strided::of(&inputs[k]));
         // SAFETY: `out` and the broadcast inputs all have shape `shape`, and their
         // strides address valid elements for every index of it.
-        unsafe { for_each_run(&shape, out_ptr, &strides, false, splat_ok, operands, f) };
+        unsafe {
+            for_each_run(
+                &shape, out_ptr, &strides, false, splat_ok, operands, f, None,
+            )
+        };
     }
     // SAFETY: every element was written exactly once above (the runs cover the shape).
     unsafe { out.assume_init() }
@@ -84,13 +89,20 @@ fn map_new_in_memory_order<D: Dimension, const K: usize>(
     )
 }
 
+/// `f` over every other value (see [`crate::kernels::every_other`]): runs of `n` values
+/// of which those at even distances from each run's start are the operands' values.
+pub(super) type EveryOtherFn<'a, const K: usize> =
+    &'a dyn Fn(*const f32, [Run; K], *mut f32, usize);
+
 /// Overwrites `target` run by run with `f(target, others…)`; `others` are broadcast to
-/// `target`'s shape already.
+/// `target`'s shape already. `every_other`, where the backend has it, is the same op over
+/// every other value, for lanes of stride 2.
 pub(super) fn map_inplace<D: Dimension, const K: usize>(
     target: &mut ArrayRef<f32, D>,
     splat_ok: bool,
     others: [ArrayView<'_, f32, D>; K],
     f: impl Fn(*const f32, [Run; K], *mut f32, usize) + Sync,
+    every_other: Option<EveryOtherFn<'_, K>>,
 ) {
     let same_layout = others.iter().all(|v| v.strides() == target.strides());
     if same_layout && target.as_slice_memory_order().is_some() {
@@ -115,8 +127,10 @@ pub(super) fn map_inplace<D: Dimension, const K: usize>(
     let strides = target.strides().to_vec();
     let out_ptr = target.as_mut_ptr();
     let operands: [Strided<'_>; K] = core::array::from_fn(|k| Strided::of(&others[k]));
+    let mut interleaved = every_other.map(|g| move |runs, out: *mut f32, n| g(out, runs, out, n));
     // SAFETY: `target` and the broadcast operands have shape `shape`; `f` reads the
-    // target's current values through `out`, which `for_each_run` stages when strided.
+    // target's current values through `out`, which `for_each_run` stages when strided;
+    // `every_other` touches every other value only (its contract).
     unsafe {
         for_each_run(
             &shape,
@@ -126,6 +140,9 @@ pub(super) fn map_inplace<D: Dimension, const K: usize>(
             splat_ok,
             operands,
             |runs, out, n| f(out, runs, out, n),
+            interleaved
+                .as_mut()
+                .map(|g| g as &mut dyn FnMut([Run; K], *mut f32, usize)),
         )
     };
 }
@@ -193,10 +210,29 @@ where
     let dim = a.raw_dim();
     let bv = broadcast_to(b, &dim);
     let k = kernels();
-    map_inplace(a, true, [bv], |x, [y], out, n| {
-        // SAFETY: `map_inplace` hands out runs valid for `n` values.
-        unsafe { binary_run(k, op, Run::Mem(x), y, out, n) }
-    })
+    let every_other = k.every_other.map(|e| {
+        let fns = &e.binary[op as usize];
+        move |x: *const f32, [y]: [Run; 1], out: *mut f32, n: usize| {
+            // SAFETY: `map_inplace` hands out runs of every other value valid for `n`
+            // values, of which those at even distances from each start are the operands'.
+            unsafe {
+                match y {
+                    Run::Mem(y) => (fns.vv)(x, y, out, n),
+                    Run::Splat(y) => (fns.vs)(x, y, out, n),
+                }
+            }
+        }
+    });
+    map_inplace(
+        a,
+        true,
+        [bv],
+        |x, [y], out, n| {
+            // SAFETY: `map_inplace` hands out runs valid for `n` values.
+            unsafe { binary_run(k, op, Run::Mem(x), y, out, n) }
+        },
+        every_other.as_ref().map(|g| g as EveryOtherFn<'_, 1>),
+    )
 }
 
 /// A unary kernel over a new array.
@@ -210,11 +246,21 @@ pub(super) fn unary_new<D: Dimension>(
     })
 }
 
+/// `a` overwritten by `kernel`, and by `every_other` (the same op over every other
+/// value) on lanes of stride 2 where given.
 pub(super) fn unary_inplace<D: Dimension>(
     a: &mut ArrayRef<f32, D>,
     kernel: impl Fn(*const f32, *mut f32, usize) + Sync,
+    every_other: Option<&dyn Fn(*const f32, *mut f32, usize)>,
 ) {
-    map_inplace(a, false, [], |x, [], out, n| kernel(x, out, n))
+    let interleaved = every_other.map(|g| move |x, []: [Run; 0], out, n| g(x, out, n));
+    map_inplace(
+        a,
+        false,
+        [],
+        |x, [], out, n| kernel(x, out, n),
+        interleaved.as_ref().map(|g| g as EveryOtherFn<'_, 0>),
+    )
 }
 
 /// A new array: the table's unary kernel `pick(table)` applied to `a`.
@@ -228,14 +274,26 @@ pub(super) fn unary_kernel_new<D: Dimension>(
     unary_new(a, |x, out, n| unsafe { kernel(x, out, n) })
 }
 
-/// `a` overwritten by the table's unary kernel `pick(table)`.
+/// `a` overwritten by the table's unary kernel `pick(table)`, or on lanes of stride 2 by
+/// `pick_every_other` of its kernels over every other value, where given.
 pub(super) fn unary_kernel_inplace<D: Dimension>(
     a: &mut ArrayRef<f32, D>,
     pick: fn(&Kernels) -> UnaryFn,
+    pick_every_other: Option<fn(&EveryOtherKernels) -> UnaryFn>,
 ) {
-    let kernel = pick(kernels());
-    // SAFETY: `map_inplace` hands out runs valid for `n` values.
-    unary_inplace(a, |x, out, n| unsafe { kernel(x, out, n) })
+    let k = kernels();
+    let kernel = pick(k);
+    let every_other = k.every_other.zip(pick_every_other).map(|(e, pick)| pick(e));
+    // SAFETY (both closures): `map_inplace` hands out runs valid for `n` values (of
+    // every other value for the second, see `EveryOtherFn`).
+    let interleaved = every_other.map(|g| move |x, out, n| unsafe { g(x, out, n) });
+    unary_inplace(
+        a,
+        |x, out, n| unsafe { kernel(x, out, n) },
+        interleaved
+            .as_ref()
+            .map(|g| g as &dyn Fn(*const f32, *mut f32, usize)),
+    )
 }
 
 pub(super) fn check_clamp(lo: f32, hi: f32) {

@@ -10,13 +10,14 @@ mod shape;
 
 use map::{
     binary_assign, binary_new, check_clamp, map_inplace, map_new, mem, unary_inplace,
-    unary_kernel_inplace, unary_kernel_new, unary_new,
+    unary_kernel_inplace, unary_kernel_new, unary_new, EveryOtherFn,
 };
 use reduce::{arg_extreme, contiguous, extreme_of, norm_l2_of, reduce, value_extreme, Which};
 use shape::assert_same_shape;
 
 use crate::backend::kernels;
 use crate::kernels::elementwise::binop;
+use crate::layout::Run;
 use crate::MinMaxError;
 use ndarray::{Array, ArrayBase, ArrayRef, Axis, Data, DimMax, Dimension, RemoveAxis};
 
@@ -720,31 +721,51 @@ impl<D: Dimension> TruenoExt for ArrayRef<f32, D> {
     }
 
     fn simd_abs_inplace(&mut self) {
-        unary_kernel_inplace(self, |k| k.abs)
+        unary_kernel_inplace(self, |k| k.abs, Some(|e| e.abs))
     }
 
     fn simd_scale_inplace(&mut self, s: f32) {
         let k = kernels();
-        // SAFETY (closure): runs are valid for `n` values.
-        unary_inplace(self, |x, out, n| unsafe {
-            (k.binary[binop::MUL as usize].vs)(x, s, out, n)
-        })
+        let every_other = k.every_other.map(|e| e.binary[binop::MUL as usize].vs);
+        // SAFETY (closures): runs are valid for `n` values (of every other value for the
+        // second, see `map::EveryOtherFn`).
+        let interleaved = every_other.map(|g| move |x, out, n| unsafe { g(x, s, out, n) });
+        let scale = k.binary[binop::MUL as usize].vs;
+        unary_inplace(
+            self,
+            |x, out, n| unsafe { scale(x, s, out, n) },
+            interleaved.as_ref().map(|g| g as &dyn Fn(_, _, _)),
+        )
     }
 
     fn simd_clamp_inplace(&mut self, lo: f32, hi: f32) {
         check_clamp(lo, hi);
         let k = kernels();
-        // SAFETY (closure): runs are valid for `n` values.
-        unary_inplace(self, |x, out, n| unsafe { (k.clamp)(x, lo, hi, out, n) })
+        // SAFETY (closures): as in `simd_scale_inplace`.
+        let interleaved = k
+            .every_other
+            .map(|e| move |x, out, n| unsafe { (e.clamp)(x, lo, hi, out, n) });
+        unary_inplace(
+            self,
+            |x, out, n| unsafe { (k.clamp)(x, lo, hi, out, n) },
+            interleaved.as_ref().map(|g| g as &dyn Fn(_, _, _)),
+        )
     }
 
     fn simd_lerp_inplace<S2: Data<Elem = f32>>(&mut self, b: &ArrayBase<S2, D>, t: f32) {
         assert_same_shape("simd_lerp_inplace", self.shape(), b.shape());
         let k = kernels();
-        map_inplace(self, false, [b.view()], |x, [y], out, n| {
-            // SAFETY: runs are valid for `n` values.
-            unsafe { (k.lerp)(x, mem(y), t, out, n) }
-        })
+        // SAFETY (closures): as in `simd_scale_inplace`.
+        let interleaved = k
+            .every_other
+            .map(|e| move |x, [y]: [Run; 1], out, n| unsafe { (e.lerp)(x, mem(y), t, out, n) });
+        map_inplace(
+            self,
+            false,
+            [b.view()],
+            |x, [y], out, n| unsafe { (k.lerp)(x, mem(y), t, out, n) },
+            interleaved.as_ref().map(|g| g as EveryOtherFn<'_, 1>),
+        )
     }
 
     fn simd_fma_inplace<S2: Data<Elem = f32>, S3: Data<Elem = f32>>(
@@ -755,14 +776,21 @@ impl<D: Dimension> TruenoExt for ArrayRef<f32, D> {
         assert_same_shape("simd_fma_inplace", self.shape(), b.shape());
         assert_same_shape("simd_fma_inplace", self.shape(), c.shape());
         let k = kernels();
-        map_inplace(self, false, [b.view(), c.view()], |x, [y, z], out, n| {
-            // SAFETY: runs are valid for `n` values.
-            unsafe { (k.fma)(x, mem(y), mem(z), out, n) }
-        })
+        // SAFETY (closures): as in `simd_scale_inplace`.
+        let interleaved = k.every_other.map(|e| {
+            move |x, [y, z]: [Run; 2], out, n| unsafe { (e.fma)(x, mem(y), mem(z), out, n) }
+        });
+        map_inplace(
+            self,
+            false,
+            [b.view(), c.view()],
+            |x, [y, z], out, n| unsafe { (k.fma)(x, mem(y), mem(z), out, n) },
+            interleaved.as_ref().map(|g| g as EveryOtherFn<'_, 2>),
+        )
     }
 
     fn simd_relu_inplace(&mut self) {
-        unary_kernel_inplace(self, |k| k.relu)
+        unary_kernel_inplace(self, |k| k.relu, Some(|e| e.relu))
     }
 
     fn simd_exp(&self) -> Array<f32, D> {
@@ -770,7 +798,7 @@ impl<D: Dimension> TruenoExt for ArrayRef<f32, D> {
     }
 
     fn simd_exp_inplace(&mut self) {
-        unary_kernel_inplace(self, |k| k.exp)
+        unary_kernel_inplace(self, |k| k.exp, None)
     }
 
     fn simd_sigmoid(&self) -> Array<f32, D> {
@@ -778,7 +806,7 @@ impl<D: Dimension> TruenoExt for ArrayRef<f32, D> {
     }
 
     fn simd_sigmoid_inplace(&mut self) {
-        unary_kernel_inplace(self, |k| k.sigmoid)
+        unary_kernel_inplace(self, |k| k.sigmoid, None)
     }
 
     fn simd_tanh(&self) -> Array<f32, D> {
@@ -786,7 +814,7 @@ impl<D: Dimension> TruenoExt for ArrayRef<f32, D> {
     }
 
     fn simd_tanh_inplace(&mut self) {
-        unary_kernel_inplace(self, |k| k.tanh)
+        unary_kernel_inplace(self, |k| k.tanh, None)
     }
 
     fn simd_swish(&self) -> Array<f32, D> {
@@ -794,7 +822,7 @@ impl<D: Dimension> TruenoExt for ArrayRef<f32, D> {
     }
 
     fn simd_swish_inplace(&mut self) {
-        unary_kernel_inplace(self, |k| k.swish)
+        unary_kernel_inplace(self, |k| k.swish, None)
     }
 
     fn simd_gelu(&self) -> Array<f32, D> {
@@ -802,7 +830,7 @@ impl<D: Dimension> TruenoExt for ArrayRef<f32, D> {
     }
 
     fn simd_gelu_inplace(&mut self) {
-        unary_kernel_inplace(self, |k| k.gelu)
+        unary_kernel_inplace(self, |k| k.gelu, None)
     }
 
     fn simd_gelu_tanh(&self) -> Array<f32, D> {
@@ -810,6 +838,6 @@ impl<D: Dimension> TruenoExt for ArrayRef<f32, D> {
     }
 
     fn simd_gelu_tanh_inplace(&mut self) {
-        unary_kernel_inplace(self, |k| k.gelu_tanh)
+        unary_kernel_inplace(self, |k| k.gelu_tanh, None)
     }
 }

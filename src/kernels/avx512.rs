@@ -1,6 +1,7 @@
 //! x86-64 AVX-512 (F, with BW/DQ/VL required at detection): sixteen lanes and mask
 //! registers.
 
+use super::every_other::MaskedMoves;
 use super::scalar::ROUND_MAGIC;
 use super::simd::Simd;
 use core::arch::x86_64::*;
@@ -270,5 +271,20 @@ impl Simd for Avx512 {
             let e = _mm512_add_epi32(_mm512_cvttps_epi32(n), _mm512_set1_epi32(127));
             _mm512_castsi512_ps(_mm512_slli_epi32::<23>(e))
         }
+    }
+}
+
+impl MaskedMoves for Avx512 {
+    #[inline(always)]
+    unsafe fn load_masked(self, p: *const f32, mask: u64, fill: f32) -> __m512 {
+        // SAFETY: masked-off lanes are neither read nor faulted on; the caller guarantees
+        // the enabled ones readable; the token proves AVX-512F.
+        unsafe { _mm512_mask_loadu_ps(_mm512_set1_ps(fill), mask as __mmask16, p) }
+    }
+    #[inline(always)]
+    unsafe fn store_masked(self, p: *mut f32, mask: u64, v: __m512) {
+        // SAFETY: masked-off lanes are not written; the caller guarantees the enabled
+        // ones writable; the token proves AVX-512F.
+        unsafe { _mm512_mask_storeu_ps(p, mask as __mmask16, v) }
     }
 }

@@ -137,7 +137,7 @@ pub(crate) unsafe fn map3<S: Simd, A: Src, B: Src, C: Src>(
 ) {
     // SAFETY (both calls): forwarded from the caller; `streams_output` checked that `out`
     // is aligned to an `f32`, which the loops need to align their streaming stores.
-    if memory_bound && streams_output(out, [a.addr(), b.addr(), c.addr()], n) {
+    if !S::ANCHORED && memory_bound && streams_output(out, [a.addr(), b.addr(), c.addr()], n) {
         unsafe { map3_loops::<S, A, B, C, true>(s, a, b, c, out, n, memory_bound, &f) };
         s.stream_fence();
     } else {
@@ -172,7 +172,10 @@ unsafe fn map3_loops<S: Simd, A: Src, B: Src, C: Src, const STREAM: bool>(
     } else {
         4 * l
     };
-    if n >= shortest && run_descending(out, [a.addr(), b.addr(), c.addr()], memory_bound) {
+    if !S::ANCHORED
+        && n >= shortest
+        && run_descending(out, [a.addr(), b.addr(), c.addr()], memory_bound)
+    {
         // From the end down (see `run_descending`), four vectors per iteration as
         // below (two made tanh 10 % slower).
         let mut i = n;
@@ -210,7 +213,7 @@ unsafe fn map3_loops<S: Simd, A: Src, B: Src, C: Src, const STREAM: bool>(
         // Peel a head so that the stores of the main loop are vector-aligned: split
         // stores across cache lines cost twice on wide vectors.
         let misaligned = (out as usize / 4) % l;
-        if misaligned != 0 && n >= 8 * l {
+        if !S::ANCHORED && misaligned != 0 && n >= 8 * l {
             let head = l - misaligned;
             one_vector(s, a, b, c, out, 0, head, f);
             i = head;

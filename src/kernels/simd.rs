@@ -23,6 +23,11 @@ pub(crate) trait Simd: Copy {
     /// [`Simd::load_partial_high`] and [`Simd::concat_shift`] (their defaults go
     /// through memory).
     const ALIGNED_BLOCKS: bool = false;
+    /// Whether the element-wise kernels must load and store whole vectors from each run's
+    /// start only (no peeled head to align the stores, no loop from the end down, no
+    /// streaming stores): for a token whose vectors mean something only at such offsets
+    /// ([`super::every_other::EveryOther`]).
+    const ANCHORED: bool = false;
     /// A vector of `LANES` f32 values.
     type V: Copy;
     /// A lane mask produced by comparisons.
