@@ -95,8 +95,8 @@ pub(super) type EveryOtherFn<'a, const K: usize> =
     &'a dyn Fn(*const f32, [Run; K], *mut f32, usize);
 
 /// Overwrites `target` run by run with `f(target, others…)`; `others` are broadcast to
-/// `target`'s shape already. `every_other`, where the backend has it, is the same op over
-/// every other value, for lanes of stride 2.
+/// `target`'s shape already. `every_other`, where given, is the same op over every other
+/// value, for lanes of stride 2.
 pub(super) fn map_inplace<D: Dimension, const K: usize>(
     target: &mut ArrayRef<f32, D>,
     splat_ok: bool,
@@ -210,19 +210,17 @@ where
     let dim = a.raw_dim();
     let bv = broadcast_to(b, &dim);
     let k = kernels();
-    let every_other = k.every_other.map(|e| {
-        let fns = &e.binary[op as usize];
-        move |x: *const f32, [y]: [Run; 1], out: *mut f32, n: usize| {
-            // SAFETY: `map_inplace` hands out runs of every other value valid for `n`
-            // values, of which those at even distances from each start are the operands'.
-            unsafe {
-                match y {
-                    Run::Mem(y) => (fns.vv)(x, y, out, n),
-                    Run::Splat(y) => (fns.vs)(x, y, out, n),
-                }
+    let fns = &k.every_other.binary[op as usize];
+    let every_other = |x: *const f32, [y]: [Run; 1], out: *mut f32, n: usize| {
+        // SAFETY: `map_inplace` hands out runs of every other value valid for `n` values,
+        // of which those at even distances from each start are the operands'.
+        unsafe {
+            match y {
+                Run::Mem(y) => (fns.vv)(x, y, out, n),
+                Run::Splat(y) => (fns.vs)(x, y, out, n),
             }
         }
-    });
+    };
     map_inplace(
         a,
         true,
@@ -231,7 +229,7 @@ where
             // SAFETY: `map_inplace` hands out runs valid for `n` values.
             unsafe { binary_run(k, op, Run::Mem(x), y, out, n) }
         },
-        every_other.as_ref().map(|g| g as EveryOtherFn<'_, 1>),
+        Some(&every_other),
     )
 }
 
@@ -283,7 +281,7 @@ pub(super) fn unary_kernel_inplace<D: Dimension>(
 ) {
     let k = kernels();
     let kernel = pick(k);
-    let every_other = k.every_other.zip(pick_every_other).map(|(e, pick)| pick(e));
+    let every_other = pick_every_other.map(|pick| pick(k.every_other));
     // SAFETY (both closures): `map_inplace` hands out runs valid for `n` values (of
     // every other value for the second, see `EveryOtherFn`).
     let interleaved = every_other.map(|g| move |x, out, n| unsafe { g(x, out, n) });

@@ -10,7 +10,7 @@ mod shape;
 
 use map::{
     binary_assign, binary_new, check_clamp, map_inplace, map_new, mem, unary_inplace,
-    unary_kernel_inplace, unary_kernel_new, unary_new, EveryOtherFn,
+    unary_kernel_inplace, unary_kernel_new, unary_new,
 };
 use reduce::{arg_extreme, contiguous, extreme_of, norm_l2_of, reduce, value_extreme, Which};
 use shape::assert_same_shape;
@@ -726,45 +726,42 @@ impl<D: Dimension> TruenoExt for ArrayRef<f32, D> {
 
     fn simd_scale_inplace(&mut self, s: f32) {
         let k = kernels();
-        let every_other = k.every_other.map(|e| e.binary[binop::MUL as usize].vs);
+        let (scale, every_other) = (
+            k.binary[binop::MUL as usize].vs,
+            k.every_other.binary[binop::MUL as usize].vs,
+        );
         // SAFETY (closures): runs are valid for `n` values (of every other value for the
         // second, see `map::EveryOtherFn`).
-        let interleaved = every_other.map(|g| move |x, out, n| unsafe { g(x, s, out, n) });
-        let scale = k.binary[binop::MUL as usize].vs;
         unary_inplace(
             self,
             |x, out, n| unsafe { scale(x, s, out, n) },
-            interleaved.as_ref().map(|g| g as &dyn Fn(_, _, _)),
+            Some(&|x, out, n| unsafe { every_other(x, s, out, n) }),
         )
     }
 
     fn simd_clamp_inplace(&mut self, lo: f32, hi: f32) {
         check_clamp(lo, hi);
         let k = kernels();
+        let e = k.every_other;
         // SAFETY (closures): as in `simd_scale_inplace`.
-        let interleaved = k
-            .every_other
-            .map(|e| move |x, out, n| unsafe { (e.clamp)(x, lo, hi, out, n) });
         unary_inplace(
             self,
             |x, out, n| unsafe { (k.clamp)(x, lo, hi, out, n) },
-            interleaved.as_ref().map(|g| g as &dyn Fn(_, _, _)),
+            Some(&|x, out, n| unsafe { (e.clamp)(x, lo, hi, out, n) }),
         )
     }
 
     fn simd_lerp_inplace<S2: Data<Elem = f32>>(&mut self, b: &ArrayBase<S2, D>, t: f32) {
         assert_same_shape("simd_lerp_inplace", self.shape(), b.shape());
         let k = kernels();
+        let e = k.every_other;
         // SAFETY (closures): as in `simd_scale_inplace`.
-        let interleaved = k
-            .every_other
-            .map(|e| move |x, [y]: [Run; 1], out, n| unsafe { (e.lerp)(x, mem(y), t, out, n) });
         map_inplace(
             self,
             false,
             [b.view()],
             |x, [y], out, n| unsafe { (k.lerp)(x, mem(y), t, out, n) },
-            interleaved.as_ref().map(|g| g as EveryOtherFn<'_, 1>),
+            Some(&|x, [y]: [Run; 1], out, n| unsafe { (e.lerp)(x, mem(y), t, out, n) }),
         )
     }
 
@@ -776,16 +773,14 @@ impl<D: Dimension> TruenoExt for ArrayRef<f32, D> {
         assert_same_shape("simd_fma_inplace", self.shape(), b.shape());
         assert_same_shape("simd_fma_inplace", self.shape(), c.shape());
         let k = kernels();
+        let e = k.every_other;
         // SAFETY (closures): as in `simd_scale_inplace`.
-        let interleaved = k.every_other.map(|e| {
-            move |x, [y, z]: [Run; 2], out, n| unsafe { (e.fma)(x, mem(y), mem(z), out, n) }
-        });
         map_inplace(
             self,
             false,
             [b.view(), c.view()],
             |x, [y, z], out, n| unsafe { (k.fma)(x, mem(y), mem(z), out, n) },
-            interleaved.as_ref().map(|g| g as EveryOtherFn<'_, 2>),
+            Some(&|x, [y, z]: [Run; 2], out, n| unsafe { (e.fma)(x, mem(y), mem(z), out, n) }),
         )
     }
 

@@ -1,13 +1,17 @@
 //! The element-wise kernels over every other value of memory: the same generic kernels
 //! as the contiguous ones, run with [`EveryOther`], a token whose loads and stores touch
 //! only the values at even distances from each operand's start and leave the values
-//! between them unread and unwritten (they may belong to another view, even one another thread
-//! writes). An in-place op on a view taken every other value (`s![.., ..;2]`, the real
-//! parts of interleaved complex numbers) then reads and writes its values in one pass,
-//! where gathering them into a buffer and scattering them back took three: `+=` of two
-//! 512 x 256 every-other-column views 55 us against 44 for ndarray's strided loop, 26 in
-//! one pass (development EPYC, AVX-512). Only ISAs with masked loads and stores that cost
-//! about what plain ones do have such kernels ([`MaskedMoves`]: AVX-512).
+//! between them unread and unwritten (they may belong to another view, even one another
+//! thread writes). An in-place op on a view taken every other value (`s![.., ..;2]`, the
+//! real parts of interleaved complex numbers) then reads and writes its values in one
+//! pass, where gathering them into a buffer and scattering them back took three: `+=` of
+//! two 512 x 256 every-other-column views took 55 us that way on AVX-512 and 90 on AVX2,
+//! against 44 for ndarray's strided loop (development EPYC). AVX-512 keeps the values in
+//! place in its vectors with masked loads and stores; the other ISAs run the scalar
+//! token's loop ([`MaskedMoves`] for [`super::scalar::Scalar`]), which is the idiom's:
+//! 42 us on AVX2 (its masked stores took this EPYC 117 us). The compiler may vectorize
+//! that loop's loads, reading the values between along with the operands' inside the
+//! span and dropping them; no store ever touches them.
 
 use super::simd::Simd;
 use super::{BinaryVsFn, BinaryVvFn};
@@ -31,13 +35,15 @@ pub(crate) trait MaskedMoves: Simd {
 /// a vector (the values at even distances from where it starts); the lanes between load
 /// as zero and are never stored. [`Simd::ANCHORED`] keeps the kernels' vectors at whole
 /// vectors from each operand's start, so a kernel over `n` values computes its op on the
-/// values at `2 i < n` of each operand.
+/// values at `2 i < n` of each operand. Over a one-lane token (the scalar one) a vector
+/// spans two values of memory, its lane and the value after it: `LANES` counts values of
+/// memory here, not lanes of `V`.
 #[derive(Clone, Copy)]
 pub(crate) struct EveryOther<S>(S);
 
 impl<S: MaskedMoves> EveryOther<S> {
     /// The even lanes of a vector.
-    const EVEN: u64 = 0x5555 & first(S::LANES);
+    const EVEN: u64 = 0x5555 & first(Self::LANES);
 
     #[inline(always)]
     pub(crate) fn new(inner: S) -> Self {
@@ -52,7 +58,7 @@ const fn first(len: usize) -> u64 {
 }
 
 impl<S: MaskedMoves> Simd for EveryOther<S> {
-    const LANES: usize = S::LANES;
+    const LANES: usize = if S::LANES == 1 { 2 } else { S::LANES };
     const HAS_FMA: bool = S::HAS_FMA;
     const ANCHORED: bool = true;
     type V = S::V;

@@ -113,9 +113,8 @@ pub(crate) struct Kernels {
     pub(crate) min: unsafe fn(x: *const f32, n: usize) -> Extreme,
     pub(crate) max_abs: unsafe fn(x: *const f32, n: usize) -> Extreme,
     pub(crate) find_eq: unsafe fn(x: *const f32, n: usize, v: f32) -> usize,
-    /// The in-place element-wise ops over every other value, where this ISA has cheap
-    /// masked loads and stores (AVX-512).
-    pub(crate) every_other: Option<&'static every_other::EveryOtherKernels>,
+    /// The in-place element-wise ops over every other value (lanes of stride 2).
+    pub(crate) every_other: &'static every_other::EveryOtherKernels,
     /// Max with the start of the first block of `reduce::ARG_BLOCK` that holds it.
     pub(crate) max_block: unsafe fn(x: *const f32, n: usize) -> (Extreme, usize),
     /// Min with the start of the first block of `reduce::ARG_BLOCK` that holds it.
@@ -151,7 +150,7 @@ macro_rules! by_size {
 /// attributes (`#[target_feature(...)]`) are applied to every entry point. The table
 /// must only be handed out once the CPU is known to support those features.
 macro_rules! kernel_table {
-    (@impl $token:ty, $ew:ty, $every_other:expr $(, #[$attr:meta])*) => {
+    (@impl $token:ty, $ew:ty, $every_other:ty $(, #[$attr:meta])*) => {
         use $crate::kernels::elementwise::{self as ew, binop, Ptr, Splat};
         use $crate::kernels::reduce;
         use $crate::kernels::activation as act;
@@ -401,6 +400,11 @@ macro_rules! kernel_table {
             by_size!(n, s => unsafe { reduce::extreme_block::<_, false>(s, x, n) })
         }
 
+        /// This backend's entry points over every other value.
+        pub(crate) mod every_other_entries {
+            $crate::kernels::every_other::every_other_table!($every_other $(, #[$attr])*);
+        }
+
         /// This backend's entry points.
         pub(crate) static KERNELS: Kernels = Kernels {
             binary: [
@@ -439,19 +443,23 @@ macro_rules! kernel_table {
             min,
             max_abs,
             find_eq,
-            every_other: $every_other,
+            every_other: &every_other_entries::EVERY_OTHER,
             max_block,
             min_block,
         };
     };
     // `elementwise = T`: the memory-bound element-wise ops use token `T` (which the
     // table's target features must include) instead of the table's own.
-    // `every_other = E`: the table's `every_other` entry (an `EveryOtherKernels`).
-    ($token:ty, elementwise = $ew:ty, every_other = $eo:expr $(, #[$attr:meta])*) => {
-        $crate::kernels::kernel_table!(@impl $token, $ew, Some($eo) $(, #[$attr])*);
+    // `every_other = E`: the kernels over every other value run with `EveryOther<E>`
+    // (`E` a `MaskedMoves` token the table's features include) instead of
+    // `EveryOther<Scalar>`.
+    ($token:ty, elementwise = $ew:ty, every_other = $eo:ty $(, #[$attr:meta])*) => {
+        $crate::kernels::kernel_table!(@impl $token, $ew, $eo $(, #[$attr])*);
     };
     ($token:ty $(, #[$attr:meta])*) => {
-        $crate::kernels::kernel_table!(@impl $token, $token, None $(, #[$attr])*);
+        $crate::kernels::kernel_table!(
+            @impl $token, $token, $crate::kernels::scalar::Scalar $(, #[$attr])*
+        );
     };
 }
 pub(crate) use kernel_table;
@@ -484,17 +492,7 @@ pub(crate) mod avx512_table {
     super::kernel_table!(
         super::avx512::Avx512,
         elementwise = super::avx2::Avx2,
-        every_other = &super::avx512_every_other::EVERY_OTHER,
-        #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
-    );
-}
-
-/// The AVX-512 backend's in-place element-wise ops over every other value (512-bit masked
-/// moves).
-#[cfg(target_arch = "x86_64")]
-pub(crate) mod avx512_every_other {
-    super::every_other::every_other_table!(
-        super::avx512::Avx512,
+        every_other = crate::kernels::avx512::Avx512,
         #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
     );
 }

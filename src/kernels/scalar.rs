@@ -1,6 +1,7 @@
 //! The portable backend: one lane of plain `f32` arithmetic. It is the reference every
 //! other backend is tested against, and the fallback on CPUs with no supported SIMD.
 
+use super::every_other::MaskedMoves;
 use super::simd::Simd;
 
 /// Token for the scalar backend (always available).
@@ -151,5 +152,24 @@ impl Scalar {
     #[inline(always)]
     pub(crate) unsafe fn new_unchecked() -> Self {
         Scalar
+    }
+}
+
+/// One lane: bit 0 of the mask says whether it is read or written.
+impl MaskedMoves for Scalar {
+    #[inline(always)]
+    unsafe fn load_masked(self, p: *const f32, mask: u64, fill: f32) -> f32 {
+        if mask & 1 == 0 {
+            return fill;
+        }
+        // SAFETY: bit 0 is set, so the caller guarantees `p` readable.
+        unsafe { p.read_unaligned() }
+    }
+    #[inline(always)]
+    unsafe fn store_masked(self, p: *mut f32, mask: u64, v: f32) {
+        if mask & 1 != 0 {
+            // SAFETY: bit 0 is set, so the caller guarantees `p` writable.
+            unsafe { p.write_unaligned(v) }
+        }
     }
 }
