@@ -3,9 +3,9 @@
 //! every length to 300 and a few long ones: contiguous and reversed at both fences, every
 //! other value (forwards, backwards, mixed) at both, in place at both; C blocks plus
 //! transposed ones and axis reductions of rows of 1 to 9 values at the end. A stray
-//! access past a fenced end faults and kills the test (tried: plain loads in AVX2's
-//! `load_even`, a four-value load for SSE2's one-value tail, a block gather reading one
-//! lane too many). What it cannot see: an access past the end that has no fence in a
+//! access past a fenced end faults and kills the test (tried: plain loads in a former
+//! AVX2 stride-2 gather, a four-value load for SSE2's one-value tail, a block gather
+//! reading one lane too many, an interleaved kernel's tail without its length mask). What it cannot see: an access past the end that has no fence in a
 //! case (fresh outputs and accumulators live on the heap), and a read that stays inside
 //! the aligned vector holding an array's first or last value, which never crosses a page;
 //! the masks and the primitives test rule those out.

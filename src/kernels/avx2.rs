@@ -59,28 +59,6 @@ impl Simd for Avx2 {
             )
         }
     }
-    /// Two masked loads (plain ones would read the values between, which may belong to
-    /// another view). `vmaskmovps` is slow on the development EPYC: every other column
-    /// of a 512 x 512 array added in 60 us this way, as from eight single loads (124 us
-    /// through `vgatherdps`; 44 us through plain loads, or through the AVX-512 token's
-    /// masked loads).
-    #[inline(always)]
-    unsafe fn load_even(self, p: *const f32) -> __m256 {
-        // SAFETY: the masks enable the even lanes only, and masked-off lanes are
-        // neither read nor faulted on (vmaskmovps): the loads touch `p[2 i]` for
-        // `i < 8`, which the caller guarantees readable. The rest is register-only.
-        unsafe {
-            let even = _mm256_setr_epi32(-1, 0, -1, 0, -1, 0, -1, 0);
-            let lo = _mm256_maskload_ps(p, even);
-            let hi = _mm256_maskload_ps(p.wrapping_add(8), even);
-            // Per 128-bit half: lanes 0 and 2 of `lo`, then of `hi` (p[0, 2, 8, 10] and
-            // p[4, 6, 12, 14]); then the middle two 64-bit pairs swap.
-            let pairs = _mm256_shuffle_ps::<0b10_00_10_00>(lo, hi);
-            _mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_castps_pd(
-                pairs,
-            )))
-        }
-    }
     #[inline(always)]
     unsafe fn load_partial_high(self, p: *const f32, len: usize) -> __m256 {
         // SAFETY: lane `i` is enabled for `i >= 8 - len` and reads `p[i - (8 - len)]`,

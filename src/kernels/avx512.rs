@@ -64,21 +64,9 @@ impl Simd for Avx512 {
         unsafe { _mm512_maskz_loadu_ps(k, p.wrapping_sub(16 - len)) }
     }
     #[inline(always)]
-    unsafe fn load_even(self, p: *const f32) -> __m512 {
-        // SAFETY: the mask enables the even lanes only, and masked-off lanes are neither
-        // read nor faulted on: the loads touch `p[2 i]` for `i < 16`, which the caller
-        // guarantees readable. The permute is register-only.
-        unsafe {
-            let lo = _mm512_maskz_loadu_ps(0x5555, p);
-            let hi = _mm512_maskz_loadu_ps(0x5555, p.wrapping_add(16));
-            let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-            _mm512_permutex2var_ps(lo, even, hi)
-        }
-    }
-    #[inline(always)]
     unsafe fn store_even(self, p: *mut f32, v: __m512) {
-        // SAFETY: as `load_even`: the masked stores write `p[2 i]` for `i < 16` only,
-        // which the caller guarantees writable.
+        // SAFETY: the masked stores write `p[2 i]` for `i < 16` only, which the caller
+        // guarantees writable; the permutes are register-only.
         unsafe {
             let lo = _mm512_permutexvar_ps(
                 _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7),

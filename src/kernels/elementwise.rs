@@ -485,26 +485,20 @@ pub(crate) fn max_step<S: Simd>(s: S, m: S::V, x: S::V) -> S::V {
 }
 
 /// `out[i] = src[2 i]` for `i < n`: every other value of a strided lane, gathered into a
-/// buffer for the slice kernels; reads the `n` values and no address between them (see
-/// [`Simd::load_even`]).
+/// buffer for the slice kernels. A plain loop, which reads the `n` values and no address
+/// between them; the compiler vectorizes it for the table's ISA (loads of whole vectors
+/// inside the span, the values between dropped by shuffles). On the development EPYC
+/// that beat every explicit form: AVX2 adds every other column of a 512 x 512 array in
+/// 47 us this way, 61 through masked loads (`vmaskmovps`), 62 through eight single
+/// loads, 124 through `vgatherdps`; AVX-512 49 as through its masked loads; the idiom 52.
 ///
 /// # Safety
 /// `src[2 i]` must be readable for `i < n` and `out` writable for `n` values.
 #[inline(always)]
-pub(crate) unsafe fn gather_even<S: Simd>(s: S, src: *const f32, out: *mut f32, n: usize) {
-    let l = S::LANES;
-    let mut i = 0;
-    // SAFETY: full vectors only while `i + l <= n` (reading `src[2 i..=2 (i + l - 1)]`
-    // at even offsets), then single values below `n`.
-    unsafe {
-        while i + l <= n {
-            s.store(out.add(i), s.load_even(src.add(2 * i)));
-            i += l;
-        }
-        while i < n {
-            *out.add(i) = *src.add(2 * i);
-            i += 1;
-        }
+pub(crate) unsafe fn gather_even(src: *const f32, out: *mut f32, n: usize) {
+    for i in 0..n {
+        // SAFETY: `i < n`, as the caller guarantees.
+        unsafe { *out.add(i) = *src.add(2 * i) };
     }
 }
 

@@ -94,9 +94,6 @@ impl<S: MaskedMoves> Simd for EveryOther<S> {
     unsafe fn load_partial_high(self, _p: *const f32, _len: usize) -> S::V {
         unreachable!("EveryOther serves the element-wise kernels only")
     }
-    unsafe fn load_even(self, _p: *const f32) -> S::V {
-        unreachable!("EveryOther serves the element-wise kernels only")
-    }
     unsafe fn store_even(self, _p: *mut f32, _v: S::V) {
         unreachable!("EveryOther serves the element-wise kernels only")
     }

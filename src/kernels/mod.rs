@@ -292,7 +292,7 @@ macro_rules! kernel_table {
         $(#[$attr])*
         unsafe fn gather_even(src: *const f32, out: *mut f32, n: usize) {
             // SAFETY: the caller upholds the pointer contract of `Kernels`.
-            unsafe { ew::gather_even(token(), src, out, n) }
+            unsafe { ew::gather_even(src, out, n) }
         }
         $(#[$attr])*
         unsafe fn scatter_even(src: *const f32, out: *mut f32, n: usize) {

@@ -92,27 +92,9 @@ pub(crate) trait Simd: Copy {
             self.load(buf.as_ptr())
         }
     }
-    /// Lane `i` holds `p[2 i]`, for every lane: every other value from `p`, reading
-    /// those `LANES` values and no other address (the values between them may belong to
-    /// another view, even one another thread writes). The default loads them one by one
-    /// through a stack buffer.
-    ///
-    /// # Safety
-    /// `p[2 i]` must be readable for `i < LANES`.
-    #[inline(always)]
-    unsafe fn load_even(self, p: *const f32) -> Self::V {
-        let mut buf = [0.0f32; 16];
-        // SAFETY: the caller guarantees `p[2 i]` for `i < LANES <= 16`.
-        unsafe {
-            for (i, slot) in buf.iter_mut().enumerate().take(Self::LANES) {
-                *slot = *p.add(2 * i);
-            }
-            self.load(buf.as_ptr())
-        }
-    }
-    /// Stores lane `i` to `p[2 i]`, for every lane, writing no other address (the
-    /// counterpart of [`Simd::load_even`]). The default stores them one by one from a
-    /// stack buffer.
+    /// Stores lane `i` to `p[2 i]`, for every lane, writing no other address (the values
+    /// between may belong to another view, even one another thread writes). The default
+    /// stores them one by one from a stack buffer.
     ///
     /// # Safety
     /// `p[2 i]` must be writable for `i < LANES`.

@@ -66,12 +66,6 @@ impl Simd for Sse2 {
         unsafe { _mm_storeu_ps(p, v) }
     }
     #[inline(always)]
-    unsafe fn load_even(self, p: *const f32) -> __m128 {
-        // SAFETY: the caller guarantees `p[0]`, `p[2]`, `p[4]`, `p[6]`, the only values
-        // read (one by one, into registers).
-        unsafe { _mm_setr_ps(*p, *p.add(2), *p.add(4), *p.add(6)) }
-    }
-    #[inline(always)]
     unsafe fn load_partial(self, p: *const f32, len: usize, fill: f32) -> __m128 {
         // In registers, from loads of one and two values: the default's stack buffer
         // made the next vector load wait on its scalar stores (one value, SSE2 table:

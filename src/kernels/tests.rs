@@ -333,15 +333,9 @@ fn check<S: Simd>(s: S) {
             }
         }
     }
-    // Every other value, from every f32 position of a line: lane i holds p[2 i].
+    // Every other value, from every f32 position of a line: lane i to p[2 i], nothing
+    // else written.
     for offset in 0..16 {
-        // SAFETY: `offset + 2 (LANES - 1) <= 45` of the 48 values of `source`.
-        let v = unsafe { s.load_even(source.as_ptr().add(offset)) };
-        for (i, &g) in lanes(s, v).iter().enumerate() {
-            let want = source[offset + 2 * i];
-            assert_eq!(key(g), key(want), "load_even at {offset}, lane {i}");
-        }
-        // And back: lane i to p[2 i], nothing else written.
         let mut out = Line([9.0; 48]);
         // SAFETY: as above, in the 48 values of `out`.
         unsafe { s.store_even(out.0.as_mut_ptr().add(offset), vector(s, &source[..l])) };
