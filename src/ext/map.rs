@@ -210,8 +210,8 @@ where
     let dim = a.raw_dim();
     let bv = broadcast_to(b, &dim);
     let k = kernels();
-    let fns = &k.every_other.binary[op as usize];
     let every_other = |x: *const f32, [y]: [Run; 1], out: *mut f32, n: usize| {
+        let fns = &k.every_other.binary[op as usize];
         // SAFETY: `map_inplace` hands out runs of every other value valid for `n` values,
         // of which those at even distances from each start are the operands'.
         unsafe {
