@@ -37,6 +37,7 @@ fn main() {
     let tall = a.to_shape((4096, 64)).unwrap();
     let short_row = b.slice(s![0, ..64]);
     let narrow = a.to_shape((16384, 16)).unwrap();
+    let half = b.slice(s![.., ..;2]).to_owned();
     // Added to in place, over and over (by both sides alike).
     let target = std::cell::RefCell::new(a.clone());
     let cases: Vec<Case> = vec![
@@ -78,6 +79,18 @@ fn main() {
                 let mut t = target.borrow_mut();
                 t.slice_mut(s![.., ..;2])
                     .simd_add_assign(&b.slice(s![.., ..;2]));
+            }),
+        ),
+        (
+            "+= C, every other column",
+            Box::new(|| {
+                let mut t = target.borrow_mut();
+                let mut v = t.slice_mut(s![.., ..;2]);
+                v += &half;
+            }),
+            Box::new(|| {
+                let mut t = target.borrow_mut();
+                t.slice_mut(s![.., ..;2]).simd_add_assign(&half);
             }),
         ),
         (

@@ -25,6 +25,26 @@ pub(crate) enum Run {
     Splat(f32),
 }
 
+/// One operand of a run handed to an op over every other value (see [`EveryOtherOp`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum EvenRun {
+    /// The run's values at even distances from here (a lane of stride 2).
+    Every(*const f32),
+    /// Contiguous values: value `j` stands for the run's value `2 j`.
+    Spread(*const f32),
+    /// The same value for every element of the run.
+    Splat(f32),
+}
+
+/// An element-wise op over every other value (see [`crate::kernels::every_other`]):
+/// `f(inputs, out, n)` must write the values at even distances from `out` among its `n`,
+/// computed from the inputs' at the same places, and touch no other.
+pub(crate) struct EveryOtherOp<'a, const K: usize> {
+    pub(crate) f: &'a mut dyn FnMut([EvenRun; K], *mut f32, usize),
+    /// Whether `f` takes [`EvenRun::Spread`] operands.
+    pub(crate) spread: bool,
+}
+
 /// A strided operand: the address of its first logical element and its strides, in
 /// elements, over the iteration shape.
 #[derive(Clone, Copy)]
@@ -50,15 +70,15 @@ impl<'a> Strided<'a> {
 /// With `out_is_input`, `out` already holds values that `f` reads (an in-place op): a
 /// strided output lane is then gathered into the staging buffer before `f` runs.
 ///
-/// `every_other`, where given, is `f` over every other value (see
-/// [`crate::kernels::every_other`]): an output lane of stride 2 whose memory inputs all
-/// have stride 2 (the others splats) goes to it whole, as `2 len - 1` values from each
-/// lane's start, instead of through buffers.
+/// `every_other`, where given, is `f` over every other value: an output lane of stride 2
+/// whose memory inputs all have stride 2 (or 1, where it takes spread operands; the
+/// others splats) goes to it whole, as `2 len - 1` values from the lane's start, instead
+/// of through buffers; so does every other value of a contiguous block.
 ///
 /// # Safety
 /// `out` with `out_strides` and every input with its strides must address valid
 /// elements for every index of `shape`; no input may overlap `out`. `every_other` must
-/// touch only the values at even distances from the start of each run it is given.
+/// keep its contract (see [`EveryOtherOp`]).
 #[allow(clippy::too_many_arguments)] // the shape, the output and its kind, the inputs, two ops
 pub(crate) unsafe fn for_each_run<const K: usize>(
     shape: &[usize],
@@ -68,7 +88,7 @@ pub(crate) unsafe fn for_each_run<const K: usize>(
     splat_ok: bool,
     inputs: [Strided<'_>; K],
     mut f: impl FnMut([Run; K], *mut f32, usize),
-    mut every_other: Option<&mut dyn FnMut([Run; K], *mut f32, usize)>,
+    mut every_other: Option<EveryOtherOp<'_, K>>,
 ) {
     if shape.contains(&0) {
         return;
@@ -127,22 +147,38 @@ pub(crate) unsafe fn for_each_run<const K: usize>(
             .filter(|&d| d != axis && shape[d] > 1)
             .find(|&d| (0..K).any(|k| wide(k, d))),
     };
-    // An output lane of stride 2 whose memory inputs have stride 2 too, the other inputs
-    // splats, goes to `every_other` whole.
-    let interleaved = every_other.is_some()
-        && out_step == 2
-        && in_steps.iter().all(|&step| step == 0 || step == 2);
-    // And lanes `2 len` apart in the output and its memory inputs (every other value of a
-    // contiguous block), splats the same for all, go together: one run for the block.
+    // An output lane of stride 2 whose memory inputs have stride 2 too (or 1, spread),
+    // the other inputs splats, goes to `every_other` whole.
+    let interleaved = every_other.as_ref().is_some_and(|op| {
+        out_step == 2
+            && in_steps
+                .iter()
+                .all(|&step| step == 0 || step == 2 || (step == 1 && op.spread))
+    });
+    // And lanes `2 len` apart in the output and its stride-2 inputs (every other value of
+    // a contiguous block), `len` apart in its spread ones, splats the same for all, go
+    // together: one run for the block.
     let interleaved_rows = (0..ndim)
         .rev()
         .filter(|&d| interleaved && d != axis && shape[d] > 1)
         .min_by_key(|&d| out_strides[d].unsigned_abs())
         .filter(|&d| {
             let next = 2 * len as isize;
-            out_strides[d] == next
-                && (0..K).all(|k| inputs[k].strides[d] == if in_steps[k] == 0 { 0 } else { next })
+            out_strides[d] == next && (0..K).all(|k| inputs[k].strides[d] == next * in_steps[k] / 2)
         });
+    let even_runs = |offsets: [isize; K]| -> [EvenRun; K] {
+        core::array::from_fn(|k| {
+            // SAFETY: the offset addresses an element of input `k` (the caller's
+            // guarantee for every index of `shape`).
+            let lane = unsafe { inputs[k].ptr.offset(offsets[k]) };
+            match in_steps[k] {
+                // SAFETY: as above.
+                0 => EvenRun::Splat(unsafe { *lane }),
+                1 => EvenRun::Spread(lane),
+                _ => EvenRun::Every(lane),
+            }
+        })
+    };
     let skip = |d: usize| {
         d == axis || Some(d) == rows || Some(d) == blocked || Some(d) == interleaved_rows
     };
@@ -170,20 +206,12 @@ pub(crate) unsafe fn for_each_run<const K: usize>(
         is_input: out_is_input,
     };
     loop {
-        if let (Some(d), Some(g)) = (interleaved_rows, every_other.as_mut()) {
+        if let (Some(d), Some(op)) = (interleaved_rows, every_other.as_mut()) {
             // SAFETY: as for one lane below, over the `shape[d]` lanes along `d`, which
-            // follow each other `2 len` values apart in `out` and in every memory input.
-            unsafe {
-                let runs = core::array::from_fn(|k| {
-                    let lane = inputs[k].ptr.offset(in_off[k]);
-                    if in_steps[k] == 0 {
-                        Run::Splat(*lane)
-                    } else {
-                        Run::Mem(lane)
-                    }
-                });
-                g(runs, out.offset(out_off), 2 * len * shape[d] - 1);
-            }
+            // follow each other `2 len` values apart in `out` and in every stride-2
+            // input, `len` apart in every spread one.
+            let out_block = unsafe { out.offset(out_off) };
+            (op.f)(even_runs(in_off), out_block, 2 * len * shape[d] - 1);
         } else if let Some(d) = rows {
             // SAFETY: as for one lane below, over the `shape[d]` lanes along `d`, which
             // follow each other in `out` and in every input that does not repeat its lane;
@@ -273,10 +301,10 @@ pub(crate) unsafe fn for_each_run<const K: usize>(
                 };
                 if out_step == 1 && in_steps.iter().all(|&s| s == 0 || s == 1) {
                     f(runs(), out_lane, len);
-                } else if let Some(g) = every_other.as_mut().filter(|_| interleaved) {
-                    // The lane's `len` values and the `len - 1` between them, which `g`
-                    // leaves alone (the caller's contract), as are every input's.
-                    g(runs(), out_lane, 2 * len - 1);
+                } else if let Some(op) = every_other.as_mut().filter(|_| interleaved) {
+                    // The lane's `len` values and the `len - 1` between them, which `f`
+                    // leaves alone (its contract), as are every stride-2 input's.
+                    (op.f)(even_runs(in_off), out_lane, 2 * len - 1);
                 } else {
                     let mut start = 0;
                     while start < len {

@@ -207,6 +207,17 @@ fn no_access_outside_the_arrays() {
                     z,
                 );
                 fill(a);
+                // With contiguous operands (spread over every other value), at both.
+                for (from, to) in [(0, n), (len - n, len)] {
+                    let (y, z) = (part(b, from, to, 1), part(c, from, to, 1));
+                    let t = if from == 0 {
+                        &mut a[len - span..]
+                    } else {
+                        &mut a[..span]
+                    };
+                    every_op_in_place(ArrayViewMut1::from(t).slice_move(s![..;2]), y, z);
+                    fill(a);
+                }
                 // A C block plus a transposed one (gathered eight lanes at a time once a
                 // lane's step reaches 16), both ending at the fence, fresh and in place.
                 for cols in [3, 16, 17] {

@@ -1231,7 +1231,8 @@ fn in_place_ops_on_every_other_value_match_the_idiom() {
 
 /// The same on every other column of 2-D arrays: of an even width (each row's values
 /// `2 len` apart, taken as one run of the whole block) and an odd one (row by row), with
-/// operands every other column, a broadcast row of every other value, and a broadcast
+/// operands every other column, C (spread over every other value by the kernels), C with
+/// reversed rows or columns, a broadcast row of every other value, and a broadcast
 /// column.
 #[test]
 fn in_place_ops_on_every_other_column_match_the_idiom() {
@@ -1251,8 +1252,15 @@ fn in_place_ops_on_every_other_column_match_the_idiom() {
                 let every_other_of_row = row.slice(s![first..;2]);
                 let broadcast_row = every_other_of_row.broadcast(shape).unwrap();
                 let broadcast_column = column.broadcast(shape).unwrap();
+                let (cy, cz) = (y0.slice(part).to_owned(), z0.slice(part).to_owned());
                 let operands = [
                     ("every other column", y0.slice(part), z0.slice(part)),
+                    ("C", cy.view(), cz.view()),
+                    (
+                        "reversed C",
+                        cy.slice(s![..;-1, ..]),
+                        cz.slice(s![.., ..;-1]),
+                    ),
                     ("broadcast row", broadcast_row.view(), broadcast_row.view()),
                     (
                         "broadcast column",

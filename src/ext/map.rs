@@ -5,7 +5,7 @@ use super::shape::{broadcast_to, co_broadcast};
 use crate::backend::kernels;
 use crate::kernels::every_other::EveryOtherKernels;
 use crate::kernels::{Kernels, UnaryFn};
-use crate::layout::{for_each_run, shared_memory_order, Run, Strided};
+use crate::layout::{for_each_run, shared_memory_order, EvenRun, EveryOtherOp, Run, Strided};
 use crate::parallel;
 use ndarray::{Array, ArrayBase, ArrayRef, ArrayView, Data, DimMax, Dimension, ShapeBuilder};
 
@@ -89,10 +89,24 @@ fn map_new_in_memory_order<D: Dimension, const K: usize>(
     )
 }
 
-/// `f` over every other value (see [`crate::kernels::every_other`]): runs of `n` values
-/// of which those at even distances from each run's start are the operands' values.
-pub(super) type EveryOtherFn<'a, const K: usize> =
-    &'a dyn Fn(*const f32, [Run; K], *mut f32, usize);
+/// An in-place op over every other value (see [`crate::kernels::every_other`]):
+/// `f(target, inputs, out, n)` on runs of `n` values of which those at even distances
+/// from `out` are the target's (see [`EveryOtherOp`]).
+pub(super) struct EveryOther<'a, const K: usize> {
+    pub(super) f: &'a dyn Fn(*const f32, [EvenRun; K], *mut f32, usize),
+    /// Whether `f` takes contiguous operands ([`EvenRun::Spread`]).
+    pub(super) spread: bool,
+}
+
+/// The pointer of a stride-2 run (ops that take no spread operands are handed no other:
+/// their operands are never splats, being requested with `splat_ok = false`).
+#[inline]
+pub(super) fn every(run: EvenRun) -> *const f32 {
+    match run {
+        EvenRun::Every(p) => p,
+        _ => unreachable!("only stride-2 runs were requested"),
+    }
+}
 
 /// Overwrites `target` run by run with `f(target, others…)`; `others` are broadcast to
 /// `target`'s shape already. `every_other`, where given, is the same op over every other
@@ -102,7 +116,7 @@ pub(super) fn map_inplace<D: Dimension, const K: usize>(
     splat_ok: bool,
     others: [ArrayView<'_, f32, D>; K],
     f: impl Fn(*const f32, [Run; K], *mut f32, usize) + Sync,
-    every_other: Option<EveryOtherFn<'_, K>>,
+    every_other: Option<EveryOther<'_, K>>,
 ) {
     let same_layout = others.iter().all(|v| v.strides() == target.strides());
     if same_layout && target.as_slice_memory_order().is_some() {
@@ -127,7 +141,12 @@ pub(super) fn map_inplace<D: Dimension, const K: usize>(
     let strides = target.strides().to_vec();
     let out_ptr = target.as_mut_ptr();
     let operands: [Strided<'_>; K] = core::array::from_fn(|k| Strided::of(&others[k]));
-    let mut interleaved = every_other.map(|g| move |runs, out: *mut f32, n| g(out, runs, out, n));
+    let mut interleaved = every_other.map(|op| {
+        (
+            move |runs, out: *mut f32, n| (op.f)(out, runs, out, n),
+            op.spread,
+        )
+    });
     // SAFETY: `target` and the broadcast operands have shape `shape`; `f` reads the
     // target's current values through `out`, which `for_each_run` stages when strided;
     // `every_other` touches every other value only (its contract).
@@ -142,7 +161,7 @@ pub(super) fn map_inplace<D: Dimension, const K: usize>(
             |runs, out, n| f(out, runs, out, n),
             interleaved
                 .as_mut()
-                .map(|g| g as &mut dyn FnMut([Run; K], *mut f32, usize)),
+                .map(|(f, spread)| EveryOtherOp { f, spread: *spread }),
         )
     };
 }
@@ -210,14 +229,15 @@ where
     let dim = a.raw_dim();
     let bv = broadcast_to(b, &dim);
     let k = kernels();
-    let every_other = |x: *const f32, [y]: [Run; 1], out: *mut f32, n: usize| {
+    let every_other = |x: *const f32, [y]: [EvenRun; 1], out: *mut f32, n: usize| {
         let fns = &k.every_other.binary[op as usize];
-        // SAFETY: `map_inplace` hands out runs of every other value valid for `n` values,
-        // of which those at even distances from each start are the operands'.
+        // SAFETY: `map_inplace` hands out runs of every other value valid for `n` values
+        // (see `EveryOther`).
         unsafe {
             match y {
-                Run::Mem(y) => (fns.vv)(x, y, out, n),
-                Run::Splat(y) => (fns.vs)(x, y, out, n),
+                EvenRun::Every(y) => (fns.vv)(x, y, out, n),
+                EvenRun::Spread(y) => (fns.v_spread)(x, y, out, n),
+                EvenRun::Splat(y) => (fns.vs)(x, y, out, n),
             }
         }
     };
@@ -229,7 +249,10 @@ where
             // SAFETY: `map_inplace` hands out runs valid for `n` values.
             unsafe { binary_run(k, op, Run::Mem(x), y, out, n) }
         },
-        Some(&every_other),
+        Some(EveryOther {
+            f: &every_other,
+            spread: true,
+        }),
     )
 }
 
@@ -251,13 +274,15 @@ pub(super) fn unary_inplace<D: Dimension>(
     kernel: impl Fn(*const f32, *mut f32, usize) + Sync,
     every_other: Option<&dyn Fn(*const f32, *mut f32, usize)>,
 ) {
-    let interleaved = every_other.map(|g| move |x, []: [Run; 0], out, n| g(x, out, n));
+    let interleaved = every_other.map(|g| move |x, []: [EvenRun; 0], out, n| g(x, out, n));
     map_inplace(
         a,
         false,
         [],
         |x, [], out, n| kernel(x, out, n),
-        interleaved.as_ref().map(|g| g as EveryOtherFn<'_, 0>),
+        interleaved
+            .as_ref()
+            .map(|f| EveryOther { f, spread: false }),
     )
 }
 
@@ -283,7 +308,7 @@ pub(super) fn unary_kernel_inplace<D: Dimension>(
     let kernel = pick(k);
     let every_other = pick_every_other.map(|pick| pick(k.every_other));
     // SAFETY (both closures): `map_inplace` hands out runs valid for `n` values (of
-    // every other value for the second, see `EveryOtherFn`).
+    // every other value for the second, see `EveryOther`).
     let interleaved = every_other.map(|g| move |x, out, n| unsafe { g(x, out, n) });
     unary_inplace(
         a,

@@ -9,15 +9,15 @@ mod reduce;
 mod shape;
 
 use map::{
-    binary_assign, binary_new, check_clamp, map_inplace, map_new, mem, unary_inplace,
-    unary_kernel_inplace, unary_kernel_new, unary_new,
+    binary_assign, binary_new, check_clamp, every, map_inplace, map_new, mem, unary_inplace,
+    unary_kernel_inplace, unary_kernel_new, unary_new, EveryOther,
 };
 use reduce::{arg_extreme, contiguous, extreme_of, norm_l2_of, reduce, value_extreme, Which};
 use shape::assert_same_shape;
 
 use crate::backend::kernels;
 use crate::kernels::elementwise::binop;
-use crate::layout::Run;
+use crate::layout::EvenRun;
 use crate::MinMaxError;
 use ndarray::{Array, ArrayBase, ArrayRef, Axis, Data, DimMax, Dimension, RemoveAxis};
 
@@ -731,7 +731,7 @@ impl<D: Dimension> TruenoExt for ArrayRef<f32, D> {
             k.every_other.binary[binop::MUL as usize].vs,
         );
         // SAFETY (closures): runs are valid for `n` values (of every other value for the
-        // second, see `map::EveryOtherFn`).
+        // second, see `map::EveryOther`).
         unary_inplace(
             self,
             |x, out, n| unsafe { scale(x, s, out, n) },
@@ -761,7 +761,10 @@ impl<D: Dimension> TruenoExt for ArrayRef<f32, D> {
             false,
             [b.view()],
             |x, [y], out, n| unsafe { (k.lerp)(x, mem(y), t, out, n) },
-            Some(&|x, [y]: [Run; 1], out, n| unsafe { (e.lerp)(x, mem(y), t, out, n) }),
+            Some(EveryOther {
+                f: &|x, [y]: [EvenRun; 1], out, n| unsafe { (e.lerp)(x, every(y), t, out, n) },
+                spread: false,
+            }),
         )
     }
 
@@ -780,7 +783,12 @@ impl<D: Dimension> TruenoExt for ArrayRef<f32, D> {
             false,
             [b.view(), c.view()],
             |x, [y, z], out, n| unsafe { (k.fma)(x, mem(y), mem(z), out, n) },
-            Some(&|x, [y, z]: [Run; 2], out, n| unsafe { (e.fma)(x, mem(y), mem(z), out, n) }),
+            Some(EveryOther {
+                f: &|x, [y, z]: [EvenRun; 2], out, n| unsafe {
+                    (e.fma)(x, every(y), every(z), out, n)
+                },
+                spread: false,
+            }),
         )
     }
 

@@ -64,6 +64,21 @@ impl Simd for Avx512 {
         unsafe { _mm512_maskz_loadu_ps(k, p.wrapping_sub(16 - len)) }
     }
     #[inline(always)]
+    unsafe fn load_spread(self, p: *const f32, len: usize) -> __m512 {
+        // The first `ceil(len / 2)` of eight values (`len <= 16`).
+        let k = ((1u16 << len.div_ceil(2).min(8)) - 1) as __mmask8;
+        // SAFETY: the masked load reads `p[j]` for `2 j < len` only (masked-off lanes
+        // neither read nor fault; AVX-512VL, which the token proves); the permute is
+        // register-only.
+        unsafe {
+            let half = _mm256_maskz_loadu_ps(k, p);
+            _mm512_permutexvar_ps(
+                _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7),
+                _mm512_castps256_ps512(half),
+            )
+        }
+    }
+    #[inline(always)]
     unsafe fn store_even(self, p: *mut f32, v: __m512) {
         // SAFETY: the masked stores write `p[2 i]` for `i < 16` only, which the caller
         // guarantees writable; the permutes are register-only.

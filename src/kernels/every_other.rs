@@ -13,6 +13,7 @@
 //! that loop's loads, reading the values between along with the operands' inside the
 //! span and dropping them; no store ever touches them.
 
+use super::elementwise::Src;
 use super::simd::Simd;
 use super::{BinaryVsFn, BinaryVvFn};
 
@@ -89,7 +90,13 @@ impl<S: MaskedMoves> Simd for EveryOther<S> {
         // SAFETY: the caller guarantees `p..p+len` writable; the mask writes a subset.
         unsafe { self.0.store_masked(p, Self::EVEN & first(len), v) }
     }
-    // The element-wise kernels load and store through the four methods above only; the
+    #[inline(always)]
+    unsafe fn load_spread(self, p: *const f32, len: usize) -> S::V {
+        // SAFETY: forwarded from the caller: lane `2 j` of this token's vector is lane
+        // `2 j` of `S`'s, or, over a one-lane `S`, lane 0 (`len <= 2`) is `S`'s lane 0.
+        unsafe { self.0.load_spread(p, len) }
+    }
+    // The element-wise kernels load and store through the five methods above only; the
     // loads of the reductions and gathers make no sense over interleaved memory.
     unsafe fn load_partial_high(self, _p: *const f32, _len: usize) -> S::V {
         unreachable!("EveryOther serves the element-wise kernels only")
@@ -235,6 +242,29 @@ impl<S: MaskedMoves> Simd for EveryOther<S> {
     }
 }
 
+/// A contiguous operand of a kernel over every other value: its value `j` stands for the
+/// run's value `2 j` (`load` at the run's even offset `i` reads value `i / 2` on).
+#[derive(Clone, Copy)]
+pub(crate) struct Spread(pub *const f32);
+
+impl Src for Spread {
+    #[inline(always)]
+    unsafe fn load<S: Simd>(self, s: S, i: usize) -> S::V {
+        // SAFETY: the caller guarantees the run's values `i..i + LANES`, which are this
+        // operand's `i / 2..(i + LANES) / 2` (`i` even: `S` is `ANCHORED`).
+        unsafe { s.load_spread(self.0.add(i / 2), S::LANES) }
+    }
+    #[inline(always)]
+    unsafe fn load_partial<S: Simd>(self, s: S, i: usize, len: usize) -> S::V {
+        // SAFETY: as `load`, for the run's values `i..i + len`.
+        unsafe { s.load_spread(self.0.add(i / 2), len) }
+    }
+    #[inline(always)]
+    fn addr(self) -> Option<*const f32> {
+        Some(self.0)
+    }
+}
+
 /// The in-place element-wise ops of one backend over every other value: each entry is
 /// the [`super::Kernels`] entry of the same name on the values at `p[2 i]`, `2 i < n`, of
 /// `out` and of every pointer operand `p`; the values between are neither read nor
@@ -254,6 +284,8 @@ pub(crate) struct EveryOtherKernels {
 pub(crate) struct InPlaceBinary {
     pub(crate) vv: BinaryVvFn,
     pub(crate) vs: BinaryVsFn,
+    /// `b` contiguous: its value `j` stands for value `2 j` ([`Spread`]).
+    pub(crate) v_spread: BinaryVvFn,
 }
 
 /// Instantiates the element-wise kernels with `EveryOther<$token>` inside
@@ -261,7 +293,7 @@ pub(crate) struct InPlaceBinary {
 macro_rules! every_other_table {
     ($token:ty $(, #[$attr:meta])*) => {
         use $crate::kernels::elementwise::{self as ew, binop, Ptr, Splat};
-        use $crate::kernels::every_other::{EveryOther, EveryOtherKernels, InPlaceBinary};
+        use $crate::kernels::every_other::{EveryOther, EveryOtherKernels, InPlaceBinary, Spread};
 
         #[inline(always)]
         fn token() -> EveryOther<$token> {
@@ -280,6 +312,11 @@ macro_rules! every_other_table {
         unsafe fn vs<const OP: u8>(a: *const f32, b: f32, out: *mut f32, n: usize) {
             // SAFETY: the caller upholds the pointer contract of `EveryOtherKernels`.
             unsafe { ew::binary::<_, OP, _, _>(token(), Ptr(a), Splat(b), out, n) }
+        }
+        $(#[$attr])*
+        unsafe fn v_spread<const OP: u8>(a: *const f32, b: *const f32, out: *mut f32, n: usize) {
+            // SAFETY: the caller upholds the pointer contract of `EveryOtherKernels`.
+            unsafe { ew::binary::<_, OP, _, _>(token(), Ptr(a), Spread(b), out, n) }
         }
         $(#[$attr])*
         unsafe fn abs(a: *const f32, out: *mut f32, n: usize) {
@@ -310,10 +347,26 @@ macro_rules! every_other_table {
         /// This backend's entry points over every other value.
         pub(crate) static EVERY_OTHER: EveryOtherKernels = EveryOtherKernels {
             binary: [
-                InPlaceBinary { vv: vv::<{ binop::ADD }>, vs: vs::<{ binop::ADD }> },
-                InPlaceBinary { vv: vv::<{ binop::SUB }>, vs: vs::<{ binop::SUB }> },
-                InPlaceBinary { vv: vv::<{ binop::MUL }>, vs: vs::<{ binop::MUL }> },
-                InPlaceBinary { vv: vv::<{ binop::DIV }>, vs: vs::<{ binop::DIV }> },
+                InPlaceBinary {
+                    vv: vv::<{ binop::ADD }>,
+                    vs: vs::<{ binop::ADD }>,
+                    v_spread: v_spread::<{ binop::ADD }>,
+                },
+                InPlaceBinary {
+                    vv: vv::<{ binop::SUB }>,
+                    vs: vs::<{ binop::SUB }>,
+                    v_spread: v_spread::<{ binop::SUB }>,
+                },
+                InPlaceBinary {
+                    vv: vv::<{ binop::MUL }>,
+                    vs: vs::<{ binop::MUL }>,
+                    v_spread: v_spread::<{ binop::MUL }>,
+                },
+                InPlaceBinary {
+                    vv: vv::<{ binop::DIV }>,
+                    vs: vs::<{ binop::DIV }>,
+                    v_spread: v_spread::<{ binop::DIV }>,
+                },
             ],
             abs,
             relu,

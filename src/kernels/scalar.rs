@@ -28,6 +28,14 @@ impl Simd for Scalar {
         unsafe { p.write_unaligned(v) }
     }
     #[inline(always)]
+    unsafe fn load_spread(self, p: *const f32, len: usize) -> f32 {
+        if len == 0 {
+            return 0.0;
+        }
+        // SAFETY: `len >= 1`, so the caller guarantees `p[0]` readable.
+        unsafe { p.read_unaligned() }
+    }
+    #[inline(always)]
     fn splat(self, x: f32) -> f32 {
         x
     }

@@ -92,6 +92,24 @@ pub(crate) trait Simd: Copy {
             self.load(buf.as_ptr())
         }
     }
+    /// Lane `2 j` holds `p[j]` for `2 j < len` (`len <= LANES`), reading those values and
+    /// no other; the other lanes are unspecified: contiguous values spread over the even
+    /// lanes, for the kernels over every other value (`every_other::Spread`). The default
+    /// goes through a stack buffer.
+    ///
+    /// # Safety
+    /// `p[j]` must be readable for `2 j < len`.
+    #[inline(always)]
+    unsafe fn load_spread(self, p: *const f32, len: usize) -> Self::V {
+        let mut buf = [0.0f32; 16];
+        // SAFETY: the caller guarantees `p[j]` for `2 j < len`; `2 j < LANES <= 16`.
+        unsafe {
+            for j in (0..len.min(Self::LANES)).step_by(2) {
+                buf[j] = *p.add(j / 2);
+            }
+            self.load(buf.as_ptr())
+        }
+    }
     /// Stores lane `i` to `p[2 i]`, for every lane, writing no other address (the values
     /// between may belong to another view, even one another thread writes). The default
     /// stores them one by one from a stack buffer.

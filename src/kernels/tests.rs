@@ -333,6 +333,23 @@ fn check<S: Simd>(s: S) {
             }
         }
     }
+    // Contiguous values spread over the even lanes: lane 2 j holds p[j] for 2 j < len.
+    for len in 0..=l {
+        for offset in [0, 3] {
+            // SAFETY: reads `p[j]` for `2 j < len <= LANES`: within the 48 values.
+            let v = unsafe { s.load_spread(source.as_ptr().add(offset), len) };
+            for (i, &g) in lanes(s, v).iter().enumerate() {
+                if i % 2 == 0 && i < len {
+                    let want = source[offset + i / 2];
+                    assert_eq!(
+                        key(g),
+                        key(want),
+                        "load_spread({len}) at {offset}, lane {i}"
+                    );
+                }
+            }
+        }
+    }
     // Every other value, from every f32 position of a line: lane i to p[2 i], nothing
     // else written.
     for offset in 0..16 {
