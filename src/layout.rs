@@ -38,7 +38,8 @@ pub(crate) enum EvenRun {
 
 /// An element-wise op over every other value (see [`crate::kernels::every_other`]):
 /// `f(inputs, out, n)` must write the values at even distances from `out` among its `n`,
-/// computed from the inputs' at the same places, and touch no other.
+/// value `2 j` computed from each input's value `2 j` (`j` for a spread one), and write
+/// no other.
 pub(crate) struct EveryOtherOp<'a, const K: usize> {
     pub(crate) f: &'a mut dyn FnMut([EvenRun; K], *mut f32, usize),
     /// Whether `f` takes [`EvenRun::Spread`] operands.
@@ -653,5 +654,76 @@ pub(crate) fn for_each_logical_chunk<D: Dimension, const K: usize>(
     });
     if filled > 0 {
         f(chunk(filled));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
+
+    /// The runs [`for_each_run`] hands an in-place op on `target` with operand `input`:
+    /// how many go to `f`, and the lengths of those that go to `every_other`.
+    fn runs(
+        mut target: ArrayViewMut2<'_, f32>,
+        input: ArrayView2<'_, f32>,
+        spread: bool,
+    ) -> (usize, Vec<usize>) {
+        let (mut plain, mut interleaved) = (0, Vec::new());
+        let shape = target.shape().to_vec();
+        let strides = target.strides().to_vec();
+        let mut every_other = |_: [EvenRun; 1], _: *mut f32, n: usize| interleaved.push(n);
+        let op = EveryOtherOp {
+            f: &mut every_other,
+            spread,
+        };
+        // SAFETY: the closures count the runs and touch no memory.
+        unsafe {
+            for_each_run(
+                &shape,
+                target.as_mut_ptr(),
+                &strides,
+                true,
+                true,
+                [Strided::of(&input)],
+                |_, _, _| plain += 1,
+                Some(op),
+            )
+        };
+        (plain, interleaved)
+    }
+
+    /// Which layouts reach the kernels over every other value, and in runs of what length
+    /// (the idiom tests check the values; this checks that the one-pass path is taken).
+    #[test]
+    fn stride_two_lanes_go_to_the_every_other_op() {
+        let mut even = Array2::<f32>::zeros((8, 16));
+        let mut odd = Array2::<f32>::zeros((8, 15));
+        let other = Array2::<f32>::zeros((8, 16));
+        let c = Array2::<f32>::zeros((8, 8));
+        let every = other.slice(s![.., ..;2]);
+        // A block of rows 16 values apart: one run of 8 rows x 16 values less one.
+        assert_eq!(
+            runs(even.slice_mut(s![.., ..;2]), every, false),
+            (0, vec![127])
+        );
+        assert_eq!(
+            runs(even.slice_mut(s![.., ..;2]), c.view(), true),
+            (0, vec![127])
+        );
+        // Rows 15 values apart: one run per row.
+        let lanes = runs(odd.slice_mut(s![.., ..;2]), every, false);
+        assert_eq!(lanes, (0, vec![15; 8]));
+        // A contiguous operand, for an op that takes no spread ones; reversed lanes, of
+        // the target or an operand: the general path.
+        let general =
+            |(plain, interleaved): (usize, Vec<usize>)| plain > 0 && interleaved.is_empty();
+        assert!(general(runs(even.slice_mut(s![.., ..;2]), c.view(), false)));
+        assert!(general(runs(even.slice_mut(s![.., ..;-2]), every, false)));
+        assert!(general(runs(
+            even.slice_mut(s![.., ..;2]),
+            c.slice(s![.., ..;-1]),
+            true
+        )));
     }
 }

@@ -11,7 +11,10 @@
 //! the masks and the primitives test rule those out.
 #![cfg(unix)]
 
-use ndarray::{arr0, s, ArrayView1, ArrayView2, ArrayViewMut1, Axis};
+use ndarray::{
+    arr0, s, ArrayView, ArrayView1, ArrayView2, ArrayViewMut, ArrayViewMut1, ArrayViewMut2, Axis,
+    Dimension,
+};
 use trueno::{available_backends, with_backend, TruenoExt};
 
 /// `pages` readable and writable pages between two inaccessible ones.
@@ -102,10 +105,10 @@ fn every_op(x: ArrayView1<'_, f32>, y: ArrayView1<'_, f32>, z: ArrayView1<'_, f3
 }
 
 /// Every in-place op on `t`, with `y`, `z` as operands.
-fn every_op_in_place(
-    mut t: ArrayViewMut1<'_, f32>,
-    y: ArrayView1<'_, f32>,
-    z: ArrayView1<'_, f32>,
+fn every_op_in_place<D: Dimension>(
+    mut t: ArrayViewMut<'_, f32, D>,
+    y: ArrayView<'_, f32, D>,
+    z: ArrayView<'_, f32, D>,
 ) {
     t.simd_add_assign(&y);
     t.simd_sub_assign(&y);
@@ -191,7 +194,7 @@ fn no_access_outside_the_arrays() {
                     part(b, from, len, 2),
                     part(c, from, len, 2),
                 );
-                // In place every other value (one interleaved run on AVX-512), at both
+                // In place every other value (one run over every other value), at both
                 // fences.
                 let (y, z) = (part(b, from, len, 2), part(c, from, len, 2));
                 every_op_in_place(
@@ -207,6 +210,23 @@ fn no_access_outside_the_arrays() {
                     z,
                 );
                 fill(a);
+                // Every other column of blocks of rows (one run for the whole block), the
+                // operands every other column or C, at both fences.
+                for w in [3, 8] {
+                    let rows = n / (2 * w);
+                    let (block, half) = (rows * 2 * w, rows * w);
+                    let y = ArrayView2::from_shape((rows, 2 * w), &b[len - block..]).unwrap();
+                    let z = ArrayView2::from_shape((rows, w), &c[len - half..]).unwrap();
+                    let t =
+                        ArrayViewMut2::from_shape((rows, 2 * w), &mut a[len - block..]).unwrap();
+                    every_op_in_place(t.slice_move(s![.., 1..;2]), y.slice_move(s![.., 1..;2]), z);
+                    fill(a);
+                    let y = ArrayView2::from_shape((rows, 2 * w), &b[..block]).unwrap();
+                    let z = ArrayView2::from_shape((rows, w), &c[..half]).unwrap();
+                    let t = ArrayViewMut2::from_shape((rows, 2 * w), &mut a[..block]).unwrap();
+                    every_op_in_place(t.slice_move(s![.., ..;2]), y.slice_move(s![.., ..;2]), z);
+                    fill(a);
+                }
                 // With contiguous operands (spread over every other value), at both.
                 for (from, to) in [(0, n), (len - n, len)] {
                     let (y, z) = (part(b, from, to, 1), part(c, from, to, 1));

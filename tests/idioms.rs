@@ -1077,9 +1077,9 @@ fn gapless_layouts_in_any_order_keep_their_strides() {
     });
 }
 
-/// Every other value (stride 2, gathered by the kernels' `gather_even`) at every length
-/// to 300 from starts 0, 1, 7 and 13, and lanes of several gather chunks: element-wise
-/// ops, in place, and reductions.
+/// Every other value (stride 2: gathered by the kernels' `gather_even`, or in place run
+/// by the kernels over every other value) at every length to 300 from starts 0, 1, 7 and
+/// 13, and lanes of several gather chunks: element-wise ops, in place, and reductions.
 #[test]
 fn every_other_value_matches_the_idiom() {
     let mut rng = Rng::new(22);
@@ -1189,11 +1189,11 @@ fn in_place_ops<D: Dimension>() -> Vec<(&'static str, InPlace<D>, InPlace<D>)> {
     ]
 }
 
-/// In-place ops on every other value (the AVX-512 table's kernels over interleaved
-/// memory, which must leave the values between alone), at every length to 300 and a few
-/// longer, from even and odd starts, with operands every other value from the same
-/// parity (the kernels' case) and the other, and contiguous: the whole parent array must
-/// hold the idiom's bits.
+/// In-place ops on every other value (every table's kernels over interleaved memory,
+/// which must leave the values between alone), at every length to 300 and a few longer,
+/// from even and odd starts, with operands every other value from either parity, and
+/// contiguous (spread over every other value): the whole parent array must hold the
+/// idiom's bits.
 #[test]
 fn in_place_ops_on_every_other_value_match_the_idiom() {
     let mut rng = Rng::new(23);
@@ -1246,6 +1246,7 @@ fn in_place_ops_on_every_other_column_match_the_idiom() {
             );
             let row = Array1::from(rng.vec(cols, Rng::wild));
             let column = Array2::from_shape_vec((rows, 1), rng.vec(rows, Rng::wild)).unwrap();
+            let wide = matrix(&mut rng, rows, cols + 3, true);
             for first in [0, 1] {
                 let part = s![.., first..;2];
                 let shape = t0.slice(part).raw_dim();
@@ -1253,9 +1254,18 @@ fn in_place_ops_on_every_other_column_match_the_idiom() {
                 let broadcast_row = every_other_of_row.broadcast(shape).unwrap();
                 let broadcast_column = column.broadcast(shape).unwrap();
                 let (cy, cz) = (y0.slice(part).to_owned(), z0.slice(part).to_owned());
+                let wide_part = s![.., first..cols;2];
+                let first_row = cy.row(0);
+                let c_row = first_row.broadcast(shape).unwrap();
                 let operands = [
                     ("every other column", y0.slice(part), z0.slice(part)),
+                    (
+                        "every other column of a wider array",
+                        wide.slice(wide_part),
+                        z0.slice(part),
+                    ),
                     ("C", cy.view(), cz.view()),
+                    ("broadcast C row", c_row.view(), c_row.view()),
                     (
                         "reversed C",
                         cy.slice(s![..;-1, ..]),
@@ -1276,6 +1286,33 @@ fn in_place_ops_on_every_other_column_match_the_idiom() {
                         let ctx = format!("{be} {op} {rows}x{cols} from column {first}, {what}");
                         bits_eq(&ctx, &got, &want);
                     }
+                }
+            }
+        }
+    });
+}
+
+/// The same on 3-D arrays: every other value along the last axis (blocks of each outer
+/// index one run for an even width), with operands every other value and C.
+#[test]
+fn in_place_ops_on_every_other_value_of_3d_arrays_match_the_idiom() {
+    let mut rng = Rng::new(25);
+    each_backend(|be| {
+        for dims in [(3, 5, 8), (2, 4, 9), (4, 1, 6)] {
+            let n = dims.0 * dims.1 * dims.2;
+            let cube = |rng: &mut Rng| Array3::from_shape_vec(dims, rng.vec(n, Rng::wild)).unwrap();
+            let (t0, y0, z0) = (cube(&mut rng), cube(&mut rng), cube(&mut rng));
+            let part = s![.., .., 1..;2];
+            let (cy, cz) = (y0.slice(part).to_owned(), z0.slice(part).to_owned());
+            for (what, y, z) in [
+                ("every other value", y0.slice(part), z0.slice(part)),
+                ("C", cy.view(), cz.view()),
+            ] {
+                for (op, simd, idiom) in in_place_ops::<ndarray::Ix3>() {
+                    let (mut got, mut want) = (t0.clone(), t0.clone());
+                    simd(got.slice_mut(part), y, z);
+                    idiom(want.slice_mut(part), y, z);
+                    bits_eq(&format!("{be} {op} {dims:?}, {what}"), &got, &want);
                 }
             }
         }

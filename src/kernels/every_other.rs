@@ -38,7 +38,9 @@ pub(crate) trait MaskedMoves: Simd {
 /// vectors from each operand's start, so a kernel over `n` values computes its op on the
 /// values at `2 i < n` of each operand. Over a one-lane token (the scalar one) a vector
 /// spans two values of memory, its lane and the value after it: `LANES` counts values of
-/// memory here, not lanes of `V`.
+/// memory here, not lanes of `V` (the one exception to [`Simd::LANES`]). The odd lanes
+/// hold zeros or copies, so lane-wise ops are fine and whole-vector tests (`all`,
+/// `mask_bits`) see them: only the element-wise kernels run with it.
 #[derive(Clone, Copy)]
 pub(crate) struct EveryOther<S>(S);
 
@@ -93,8 +95,9 @@ impl<S: MaskedMoves> Simd for EveryOther<S> {
     #[inline(always)]
     unsafe fn load_spread(self, p: *const f32, len: usize) -> S::V {
         // SAFETY: forwarded from the caller: lane `2 j` of this token's vector is lane
-        // `2 j` of `S`'s, or, over a one-lane `S`, lane 0 (`len <= 2`) is `S`'s lane 0.
-        unsafe { self.0.load_spread(p, len) }
+        // `2 j` of `S`'s, or, over a one-lane `S`, lane 0 is `S`'s lane 0, which reads
+        // `p[0]` for `len` 1 or 2 (`len` capped to `S`'s one lane).
+        unsafe { self.0.load_spread(p, len.min(S::LANES)) }
     }
     // The element-wise kernels load and store through the five methods above only; the
     // loads of the reductions and gathers make no sense over interleaved memory.
@@ -250,12 +253,14 @@ pub(crate) struct Spread(pub *const f32);
 impl Src for Spread {
     #[inline(always)]
     unsafe fn load<S: Simd>(self, s: S, i: usize) -> S::V {
+        const { assert!(S::ANCHORED, "a spread operand needs even offsets") };
         // SAFETY: the caller guarantees the run's values `i..i + LANES`, which are this
         // operand's `i / 2..(i + LANES) / 2` (`i` even: `S` is `ANCHORED`).
         unsafe { s.load_spread(self.0.add(i / 2), S::LANES) }
     }
     #[inline(always)]
     unsafe fn load_partial<S: Simd>(self, s: S, i: usize, len: usize) -> S::V {
+        const { assert!(S::ANCHORED, "a spread operand needs even offsets") };
         // SAFETY: as `load`, for the run's values `i..i + len`.
         unsafe { s.load_spread(self.0.add(i / 2), len) }
     }
@@ -267,8 +272,8 @@ impl Src for Spread {
 
 /// The in-place element-wise ops of one backend over every other value: each entry is
 /// the [`super::Kernels`] entry of the same name on the values at `p[2 i]`, `2 i < n`, of
-/// `out` and of every pointer operand `p`; the values between are neither read nor
-/// written.
+/// `out` and of every pointer operand `p`; the values between are never written, nor
+/// read by our source (see the module docs on the compiler's vectorized loads).
 pub(crate) struct EveryOtherKernels {
     /// Indexed by [`super::elementwise::binop`].
     pub(crate) binary: [InPlaceBinary; 4],
@@ -295,6 +300,12 @@ macro_rules! every_other_table {
         use $crate::kernels::elementwise::{self as ew, binop, Ptr, Splat};
         use $crate::kernels::every_other::{EveryOther, EveryOtherKernels, InPlaceBinary, Spread};
 
+        // CONTRACT (every entry below): the kernels' loops ask `map3` for `n` values, but
+        // `EveryOther` is `ANCHORED`, so every access is a whole vector (or the partial
+        // tail) at an even offset from its operand's start, masked to the even lanes
+        // (`Spread` reads value `i / 2` on): exactly the values at `p[2 i]`, `2 i < n`,
+        // that the caller guarantees by the pointer contract of `EveryOtherKernels`.
+
         #[inline(always)]
         fn token() -> EveryOther<$token> {
             // SAFETY: only called from the entry points below, which are reachable only
@@ -305,42 +316,42 @@ macro_rules! every_other_table {
 
         $(#[$attr])*
         unsafe fn vv<const OP: u8>(a: *const f32, b: *const f32, out: *mut f32, n: usize) {
-            // SAFETY: the caller upholds the pointer contract of `EveryOtherKernels`.
+            // SAFETY: see `CONTRACT` above.
             unsafe { ew::binary::<_, OP, _, _>(token(), Ptr(a), Ptr(b), out, n) }
         }
         $(#[$attr])*
         unsafe fn vs<const OP: u8>(a: *const f32, b: f32, out: *mut f32, n: usize) {
-            // SAFETY: the caller upholds the pointer contract of `EveryOtherKernels`.
+            // SAFETY: see `CONTRACT` above.
             unsafe { ew::binary::<_, OP, _, _>(token(), Ptr(a), Splat(b), out, n) }
         }
         $(#[$attr])*
         unsafe fn v_spread<const OP: u8>(a: *const f32, b: *const f32, out: *mut f32, n: usize) {
-            // SAFETY: the caller upholds the pointer contract of `EveryOtherKernels`.
+            // SAFETY: see `CONTRACT` above.
             unsafe { ew::binary::<_, OP, _, _>(token(), Ptr(a), Spread(b), out, n) }
         }
         $(#[$attr])*
         unsafe fn abs(a: *const f32, out: *mut f32, n: usize) {
-            // SAFETY: the caller upholds the pointer contract of `EveryOtherKernels`.
+            // SAFETY: see `CONTRACT` above.
             unsafe { ew::abs(token(), a, out, n) }
         }
         $(#[$attr])*
         unsafe fn relu(a: *const f32, out: *mut f32, n: usize) {
-            // SAFETY: the caller upholds the pointer contract of `EveryOtherKernels`.
+            // SAFETY: see `CONTRACT` above.
             unsafe { ew::relu(token(), a, out, n) }
         }
         $(#[$attr])*
         unsafe fn clamp(a: *const f32, lo: f32, hi: f32, out: *mut f32, n: usize) {
-            // SAFETY: the caller upholds the pointer contract of `EveryOtherKernels`.
+            // SAFETY: see `CONTRACT` above.
             unsafe { ew::clamp(token(), a, lo, hi, out, n) }
         }
         $(#[$attr])*
         unsafe fn lerp(a: *const f32, b: *const f32, t: f32, out: *mut f32, n: usize) {
-            // SAFETY: the caller upholds the pointer contract of `EveryOtherKernels`.
+            // SAFETY: see `CONTRACT` above.
             unsafe { ew::lerp(token(), a, b, t, out, n) }
         }
         $(#[$attr])*
         unsafe fn fma(a: *const f32, b: *const f32, c: *const f32, out: *mut f32, n: usize) {
-            // SAFETY: the caller upholds the pointer contract of `EveryOtherKernels`.
+            // SAFETY: see `CONTRACT` above.
             unsafe { ew::fma(token(), a, b, c, out, n) }
         }
 

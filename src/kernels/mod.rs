@@ -92,7 +92,8 @@ pub(crate) struct Kernels {
     pub(crate) sum_lanes: LanesFn,
     /// [`Kernels::max`] of each lane, NaN where the lane holds one.
     pub(crate) max_lanes: LanesFn,
-    /// `out[i] = src[2 i]` for `i < n`, reading no value between those.
+    /// `out[i] = src[2 i]` for `i < n` (our source reads no value between those; see
+    /// [`elementwise::gather_even`]).
     pub(crate) gather_even: unsafe fn(src: *const f32, out: *mut f32, n: usize),
     /// `out[2 i] = src[i]` for `i < n`, writing no value between those.
     pub(crate) scatter_even: unsafe fn(src: *const f32, out: *mut f32, n: usize),

@@ -12,7 +12,9 @@
 /// One SIMD instruction set, seen as `LANES` lanes of `f32`.
 #[allow(dead_code)] // sqrt/round/pow2i… serve the activation kernels
 pub(crate) trait Simd: Copy {
-    /// Number of `f32` lanes in [`Simd::V`] (a power of two, at most 16).
+    /// Number of `f32` lanes in [`Simd::V`] (a power of two, at most 16); for
+    /// `every_other::EveryOther` over the scalar token, the two values of memory one
+    /// vector spans.
     const LANES: usize;
     /// Whether [`Simd::mul_add`] is a single hardware instruction (fused multiply-add).
     /// Decides what [`Simd::mul_add_fast`] and [`Simd::mul_err`] do by default.
