@@ -6,7 +6,7 @@ mod common;
 use common::{assert_same_slices, same, sum_bound, Rng};
 use ndarray::{
     arr0, s, Array, Array1, Array2, Array3, ArrayView, ArrayView1, ArrayView2, ArrayViewMut, Axis,
-    Dimension, IxDyn, ShapeBuilder, Zip,
+    Dimension, IxDyn, ShapeBuilder, SliceArg, Zip,
 };
 use ndarray_stats::QuantileExt;
 use trueno::{available_backends, with_backend, MinMaxError, TruenoExt};
@@ -1189,6 +1189,23 @@ fn in_place_ops<D: Dimension>() -> Vec<(&'static str, InPlace<D>, InPlace<D>)> {
     ]
 }
 
+/// Every op of [`in_place_ops`] on the view `part` of copies of `t0`, with operands `y`,
+/// `z`, against its idiom on another copy: the whole arrays must hold the same bits.
+fn assert_in_place_ops_match<D: Dimension, I: SliceArg<D, OutDim = D> + Copy>(
+    ctx: &str,
+    t0: &Array<f32, D>,
+    part: I,
+    y: ArrayView<'_, f32, D>,
+    z: ArrayView<'_, f32, D>,
+) {
+    for (op, simd, idiom) in in_place_ops::<D>() {
+        let (mut got, mut want) = (t0.clone(), t0.clone());
+        simd(got.slice_mut(part), y.view(), z.view());
+        idiom(want.slice_mut(part), y.view(), z.view());
+        bits_eq(&format!("{ctx} {op}"), &got, &want);
+    }
+}
+
 /// In-place ops on every other value (every table's kernels over interleaved memory,
 /// which must leave the values between alone), at every length to 300 and a few longer,
 /// from even and odd starts, with operands every other value from either parity, and
@@ -1216,13 +1233,8 @@ fn in_place_ops_on_every_other_value_match_the_idiom() {
                             z0.slice(s![from..from + 2 * n;2]),
                         )
                     };
-                    for (op, simd, idiom) in in_place_ops::<ndarray::Ix1>() {
-                        let (mut got, mut want) = (t0.clone(), t0.clone());
-                        simd(got.slice_mut(span), y, z);
-                        idiom(want.slice_mut(span), y, z);
-                        let ctx = format!("{be} {op} n={n} from {start}, operands from {from}");
-                        bits_eq(&ctx, &got, &want);
-                    }
+                    let ctx = format!("{be} n={n} from {start}, operands from {from}");
+                    assert_in_place_ops_match(&ctx, &t0, span, y, z);
                 }
             }
         }
@@ -1279,13 +1291,8 @@ fn in_place_ops_on_every_other_column_match_the_idiom() {
                     ),
                 ];
                 for (what, y, z) in operands {
-                    for (op, simd, idiom) in in_place_ops::<ndarray::Ix2>() {
-                        let (mut got, mut want) = (t0.clone(), t0.clone());
-                        simd(got.slice_mut(part), y, z);
-                        idiom(want.slice_mut(part), y, z);
-                        let ctx = format!("{be} {op} {rows}x{cols} from column {first}, {what}");
-                        bits_eq(&ctx, &got, &want);
-                    }
+                    let ctx = format!("{be} {rows}x{cols} from column {first}, {what}");
+                    assert_in_place_ops_match(&ctx, &t0, part, y, z);
                 }
             }
         }
@@ -1308,12 +1315,7 @@ fn in_place_ops_on_every_other_value_of_3d_arrays_match_the_idiom() {
                 ("every other value", y0.slice(part), z0.slice(part)),
                 ("C", cy.view(), cz.view()),
             ] {
-                for (op, simd, idiom) in in_place_ops::<ndarray::Ix3>() {
-                    let (mut got, mut want) = (t0.clone(), t0.clone());
-                    simd(got.slice_mut(part), y, z);
-                    idiom(want.slice_mut(part), y, z);
-                    bits_eq(&format!("{be} {op} {dims:?}, {what}"), &got, &want);
-                }
+                assert_in_place_ops_match(&format!("{be} {dims:?}, {what}"), &t0, part, y, z);
             }
         }
     });
