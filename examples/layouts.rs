@@ -37,6 +37,7 @@ fn main() {
     let tall = a.to_shape((4096, 64)).unwrap();
     let short_row = b.slice(s![0, ..64]);
     let narrow = a.to_shape((16384, 16)).unwrap();
+    let quads = a.to_shape((65536, 4)).unwrap();
     let half = b.slice(s![.., ..;2]).to_owned();
     // Added to in place, over and over (by both sides alike).
     let target = std::cell::RefCell::new(a.clone());
@@ -234,6 +235,24 @@ fn main() {
             }),
             Box::new(|| {
                 black_box(narrow.simd_sum_axis(Axis(1)));
+            }),
+        ),
+        (
+            "sum_axis(1), 65536x4",
+            Box::new(|| {
+                black_box(quads.sum_axis(Axis(1)));
+            }),
+            Box::new(|| {
+                black_box(quads.simd_sum_axis(Axis(1)));
+            }),
+        ),
+        (
+            "max along axis 1, 65536x4",
+            Box::new(|| {
+                black_box(quads.map_axis(Axis(1), |l| *l.max().unwrap()));
+            }),
+            Box::new(|| {
+                black_box(quads.simd_max_axis(Axis(1)));
             }),
         ),
         (

@@ -269,6 +269,10 @@ macro_rules! kernel_table {
         }
         $(#[$attr])*
         unsafe fn sum_lanes(x: *const f32, lanes: usize, stride: isize, n: usize, out: *mut f32) {
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            if unsafe { reduce::short_rows_totals(x, lanes, stride, n, out) } {
+                return;
+            }
             let s = token();
             for r in 0..lanes {
                 // SAFETY: the caller upholds the pointer contract of `Kernels`; this is
@@ -281,6 +285,10 @@ macro_rules! kernel_table {
         }
         $(#[$attr])*
         unsafe fn max_lanes(x: *const f32, lanes: usize, stride: isize, n: usize, out: *mut f32) {
+            // SAFETY: the caller upholds the pointer contract of `Kernels`.
+            if unsafe { reduce::short_rows_maxima(x, lanes, stride, n, out) } {
+                return;
+            }
             for r in 0..lanes {
                 // SAFETY: the caller upholds the pointer contract of `Kernels`; this is
                 // `max` of lane `r`.
