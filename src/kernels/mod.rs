@@ -270,7 +270,7 @@ macro_rules! kernel_table {
         $(#[$attr])*
         unsafe fn sum_lanes(x: *const f32, lanes: usize, stride: isize, n: usize, out: *mut f32) {
             // SAFETY: the caller upholds the pointer contract of `Kernels`.
-            if unsafe { reduce::short_rows_totals(x, lanes, stride, n, out) } {
+            if unsafe { reduce::short_rows::<reduce::RowTotals>(x, lanes, stride, n, out) } {
                 return;
             }
             let s = token();
@@ -286,7 +286,7 @@ macro_rules! kernel_table {
         $(#[$attr])*
         unsafe fn max_lanes(x: *const f32, lanes: usize, stride: isize, n: usize, out: *mut f32) {
             // SAFETY: the caller upholds the pointer contract of `Kernels`.
-            if unsafe { reduce::short_rows_maxima(x, lanes, stride, n, out) } {
+            if unsafe { reduce::short_rows::<reduce::RowMaxima>(x, lanes, stride, n, out) } {
                 return;
             }
             for r in 0..lanes {

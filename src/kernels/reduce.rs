@@ -228,105 +228,95 @@ pub(crate) unsafe fn block_total<S: Simd, const K: usize>(
     lanes[0]
 }
 
-/// The canonical totals of `lanes` rows of `N <= 16` values each, row `r` at `x + r * N`
-/// (`out[r]`): each value alone in its virtual lane (`+0.0 + x_j`), the 32 lanes folded
-/// by halves, as [`block_total`] sums one such row. Scalar code over one row at a time,
-/// which the compiler vectorizes across rows (loads of whole vectors of consecutive rows,
-/// shuffles): a 65536 x 4 array summed along its rows took 200 us row by row through
-/// `block_total` on the development EPYC, ndarray's `sum_axis` 183.
-///
-/// # Safety
-/// `x` readable for `lanes * N` values, `out` writable for `lanes`.
-#[inline(always)]
-pub(crate) unsafe fn short_row_totals<const N: usize>(x: *const f32, lanes: usize, out: *mut f32) {
-    const { assert!(N <= 16) };
-    for r in 0..lanes {
-        let mut v = [0.0f32; VLANES];
-        for (j, lane) in v.iter_mut().enumerate().take(N) {
-            // SAFETY: value `j < N` of row `r < lanes`.
-            *lane = 0.0 + unsafe { *x.add(r * N + j) };
+/// A reduction of each of `lanes` rows of `N` values, row `r` at `x + r * N`, to
+/// `out[r]`: scalar code over one row at a time, for the compiler to vectorize across
+/// rows (see [`short_rows`]).
+pub(crate) trait ShortRows {
+    /// # Safety
+    /// `x` readable for `lanes * N` values, `out` writable for `lanes`.
+    unsafe fn rows<const N: usize>(x: *const f32, lanes: usize, out: *mut f32);
+}
+
+/// The canonical totals: each value alone in its virtual lane (`+0.0 + x_j`), the 32
+/// lanes folded by halves, as [`block_total`] sums one such row. Vectorized across rows
+/// (loads of whole vectors of consecutive rows, shuffles): a 65536 x 4 array summed along
+/// its rows took 200 us row by row through `block_total` on the development EPYC,
+/// ndarray's `sum_axis` 183.
+pub(crate) struct RowTotals;
+
+impl ShortRows for RowTotals {
+    #[inline(always)]
+    unsafe fn rows<const N: usize>(x: *const f32, lanes: usize, out: *mut f32) {
+        const { assert!(N <= 16) };
+        for r in 0..lanes {
+            let mut v = [0.0f32; VLANES];
+            for (j, lane) in v.iter_mut().enumerate().take(N) {
+                // SAFETY: value `j < N` of row `r < lanes`.
+                *lane = 0.0 + unsafe { *x.add(r * N + j) };
+            }
+            // SAFETY: `r < lanes`.
+            unsafe { *out.add(r) = fold_lanes(v) };
         }
-        // SAFETY: `r < lanes`.
-        unsafe { *out.add(r) = fold_lanes(v) };
     }
 }
 
-/// `$body` with the const `$N` bound to `$n`, for `$n` in `1..=8` when `$stride == $n`
-/// (rows that follow each other), evaluating to `true`; `false` otherwise.
-macro_rules! short_rows {
-    ($n:expr, $stride:expr, $N:ident => $body:expr) => {
-        short_rows!(@arms $n, $stride, $N => $body; 1 2 3 4 5 6 7 8)
-    };
-    (@arms $n:expr, $stride:expr, $N:ident => $body:expr; $($len:literal)*) => {
-        match $n {
-            $($len if $stride == $len => {
-                const $N: usize = $len;
-                $body;
-                true
-            })*
-            _ => false,
+/// The maxima, NaN where the row holds one (which of ±0 a zero maximum keeps is left
+/// open, as for [`Kernels::max_lanes`](super::Kernels)): 131072 x 2 maxima along the rows
+/// took 665 us one `extreme` per row on the development EPYC, `map_axis` with
+/// ndarray-stats' `max` 472.
+pub(crate) struct RowMaxima;
+
+impl ShortRows for RowMaxima {
+    #[inline(always)]
+    unsafe fn rows<const N: usize>(x: *const f32, lanes: usize, out: *mut f32) {
+        for r in 0..lanes {
+            // SAFETY: values `j < N` of row `r < lanes`.
+            let value = |j: usize| unsafe { *x.add(r * N + j) };
+            // A NaN, once in, stays: no value is above it, and it is taken over any.
+            let mut max = value(0);
+            for j in 1..N {
+                let v = value(j);
+                max = if v > max || v.is_nan() { v } else { max };
+            }
+            // SAFETY: `r < lanes`.
+            unsafe { *out.add(r) = max };
         }
-    };
+    }
 }
 
-/// [`short_row_totals`] for rows of `n` values `stride` apart, when they follow each
-/// other (`stride == n`) and `n <= 8`; `false` (nothing written) otherwise. (Rows of 9 to
-/// 16 values are not vectorized so, and took up to twice as long as one `block_total`
+/// `R` over rows of `n` values `stride` apart, when they follow each other
+/// (`stride == n`) and `n <= 8`; `false` (nothing written) otherwise. (Rows of 9 to 16
+/// values are not vectorized so: the sums took up to twice as long as one `block_total`
 /// per row.)
 ///
 /// # Safety
 /// Row `r < lanes` readable for `n` values at `x + r * stride`, `out` writable for `lanes`.
 #[inline(always)]
-pub(crate) unsafe fn short_rows_totals(
+pub(crate) unsafe fn short_rows<R: ShortRows>(
     x: *const f32,
     lanes: usize,
     stride: isize,
     n: usize,
     out: *mut f32,
 ) -> bool {
-    // SAFETY: `lanes` rows of `N` values one after another, as the caller guarantees.
-    short_rows!(n, stride, N => unsafe { short_row_totals::<N>(x, lanes, out) })
-}
-
-/// The maximum of each of `lanes` rows of `N` values, row `r` at `x + r * N`, NaN where
-/// the row holds one (which of ±0 a zero maximum keeps is left open, as for
-/// [`Kernels::max_lanes`](super::Kernels)). Scalar code over one row at a time, which
-/// the compiler vectorizes across rows: 131072 x 2 maxima along the rows took 665 us one
-/// `extreme` per row on the development EPYC, `map_axis` with ndarray-stats' `max` 472.
-///
-/// # Safety
-/// `x` readable for `lanes * N` values, `out` writable for `lanes`.
-#[inline(always)]
-unsafe fn short_row_maxima<const N: usize>(x: *const f32, lanes: usize, out: *mut f32) {
-    for r in 0..lanes {
-        // SAFETY: values `j < N` of row `r < lanes`.
-        let value = |j: usize| unsafe { *x.add(r * N + j) };
-        // A NaN, once in, stays: no value is above it, and it is taken over any.
-        let mut max = value(0);
-        for j in 1..N {
-            let v = value(j);
-            max = if v > max || v.is_nan() { v } else { max };
-        }
-        // SAFETY: `r < lanes`.
-        unsafe { *out.add(r) = max };
+    if stride != n as isize {
+        return false;
     }
-}
-
-/// [`short_row_maxima`] for rows of `n` values `stride` apart, when they follow each
-/// other (`stride == n`) and `n <= 8`; `false` (nothing written) otherwise.
-///
-/// # Safety
-/// Row `r < lanes` readable for `n` values at `x + r * stride`, `out` writable for `lanes`.
-#[inline(always)]
-pub(crate) unsafe fn short_rows_maxima(
-    x: *const f32,
-    lanes: usize,
-    stride: isize,
-    n: usize,
-    out: *mut f32,
-) -> bool {
-    // SAFETY: `lanes` rows of `N` values one after another, as the caller guarantees.
-    short_rows!(n, stride, N => unsafe { short_row_maxima::<N>(x, lanes, out) })
+    // SAFETY: `lanes` rows of `n` values one after another, as the caller guarantees.
+    unsafe {
+        match n {
+            1 => R::rows::<1>(x, lanes, out),
+            2 => R::rows::<2>(x, lanes, out),
+            3 => R::rows::<3>(x, lanes, out),
+            4 => R::rows::<4>(x, lanes, out),
+            5 => R::rows::<5>(x, lanes, out),
+            6 => R::rows::<6>(x, lanes, out),
+            7 => R::rows::<7>(x, lanes, out),
+            8 => R::rows::<8>(x, lanes, out),
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// The lane sums of the full block `start..start + BLOCK` when its pointers lie `head`
